@@ -1,0 +1,50 @@
+# Two commands (see README): `make run` and `make test`. Everything else is a helper target.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test lint index install browser clean help
+
+help:
+	@echo "make run    set up, build the guide index if missing, start the app"
+	@echo "make test   set up and run the test suite"
+	@echo "make lint   ruff + mypy"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU wheel in pyproject; the dev extra brings pytest, ruff, mypy.
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: $(STAMP)
+	$(BIN)/interviewer ingest corpus
+
+run: index
+	$(BIN)/interviewer serve
+
+# Headless Chromium for the browser test: best effort; the test skips with a reason without it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) \
+	     || echo "chromium could not be installed; the browser test will skip"; \
+	  else echo "chromium not found and cannot be installed here; the browser test will skip"; fi; }
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check interviewer ui evals tests
+	$(BIN)/ruff format --check interviewer ui evals tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .interviewer .pytest_cache .mypy_cache .ruff_cache

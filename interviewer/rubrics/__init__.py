@@ -1,0 +1,1 @@
+"""Rubrics and problem cards: pydantic models, YAML loading with line numbers, JSON schema."""
