@@ -1,0 +1,158 @@
+"""Calling a chat model: bounded retries with backoff, output validation, token accounting.
+
+Every failure mode (timeout, 429, 5xx, connection error, malformed or invalid JSON) ends in
+either a valid value or a :class:`ProviderError`; callers then fall back to the offline engine
+for that turn, so an interview never stops because a provider failed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from interviewer.errors import ProviderError
+from interviewer.llm.base import LLM, LLMResult, Message
+from interviewer.settings import get_settings
+from interviewer.tokens import count_tokens
+
+M = TypeVar("M", bound=BaseModel)
+
+_FATAL_NAMES = ("AuthenticationError", "PermissionDeniedError", "NotFoundError",
+                "BadRequestError")
+
+
+class OutputError(ValueError):
+    """The model answered, but not with what was asked for; worth one more try."""
+
+
+def _to_langchain(messages: Sequence[Message]) -> list[Any]:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    return [kinds[m.role](content=m.content) for m in messages]
+
+
+def prompt_tokens(messages: Sequence[Message]) -> int:
+    # ~4 tokens of chat-format overhead per message, as OpenAI documents for its chat models.
+    return sum(count_tokens(m.content) + 4 for m in messages) + 2
+
+
+def _describe(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    name = type(exc).__name__
+    text = str(exc).splitlines()[0][:160] if str(exc) else ""
+    return f"{name}{f' {status}' if status else ''}: {text}".strip().rstrip(":")
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    return type(exc).__name__ in _FATAL_NAMES
+
+
+def _backoff(attempt: int, base: float) -> float:
+    return float(min(base * (2 ** attempt), 8.0) * (0.5 + random.random() / 2))
+
+
+def _retrying(llm: LLM, messages: list[Message], attempt_fn: Callable[[list[Message]], Any],
+              *, retries: int | None, backoff_s: float) -> LLMResult[Any]:
+    if llm.chat is None:
+        raise ProviderError("the offline engine has no chat model")
+    settings = get_settings()
+    retries = settings.llm_max_retries if retries is None else retries
+    errors: list[str] = []
+    start = time.perf_counter()
+    tokens_in = prompt_tokens(messages)
+    convo = list(messages)
+    for attempt in range(retries + 1):
+        try:
+            value, completion = attempt_fn(convo)
+            return LLMResult(value=value, prompt_tokens=tokens_in,
+                             completion_tokens=count_tokens(completion), attempts=attempt + 1,
+                             seconds=time.perf_counter() - start, errors=errors)
+        except OutputError as exc:
+            errors.append(f"invalid output: {exc}")
+            # Tell the model what was wrong, but keep the prompt bounded: one correction at most.
+            convo = [*messages, Message("user", f"Your previous reply was invalid ({exc}). "
+                                                "Reply again with only the JSON object.")]
+        except Exception as exc:
+            errors.append(_describe(exc))
+            if _is_fatal(exc):
+                break
+        if attempt < retries:
+            time.sleep(_backoff(attempt, backoff_s))
+    raise ProviderError(f"{llm.label} failed after {len(errors)} attempt(s): {errors[-1]}")
+
+
+def _content(reply: Any) -> str:
+    content = getattr(reply, "content", reply)
+    if isinstance(content, list):  # content blocks
+        content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return str(content)
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON object in ``text`` (models like to wrap JSON in prose or code fences)."""
+    fenced = re.search(r"```(?:json)?\s*(\{.*?\})\s*```", text, re.S)
+    candidate = fenced.group(1) if fenced else text
+    start = candidate.find("{")
+    if start < 0:
+        raise OutputError("no JSON object in the reply")
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(candidate[start:])
+    except json.JSONDecodeError as exc:
+        raise OutputError(f"malformed JSON ({exc.msg} at char {exc.pos})") from None
+    return obj
+
+
+def invoke_structured(llm: LLM, messages: Sequence[Message], schema: type[M], *,
+                      validate: Callable[[M], None] | None = None, retries: int | None = None,
+                      backoff_s: float = 0.5) -> LLMResult[M]:
+    """Ask for a JSON object matching ``schema``; ``validate`` may raise ValueError to reject
+    a well-formed but wrong answer (e.g. a quote that is not in the candidate's answer)."""
+
+    def attempt(convo: list[Message]) -> tuple[M, str]:
+        text = _content(llm.chat.invoke(_to_langchain(convo)))
+        try:
+            value = schema.model_validate(extract_json(text))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "root"
+            raise OutputError(f"{loc}: {err['msg']}") from None
+        if validate is not None:
+            try:
+                validate(value)
+            except ValueError as exc:
+                raise OutputError(str(exc)) from None
+        return value, text
+
+    return _retrying(llm, list(messages), attempt, retries=retries, backoff_s=backoff_s)
+
+
+def invoke_text(llm: LLM, messages: Sequence[Message], *, retries: int | None = None,
+                backoff_s: float = 0.5) -> LLMResult[str]:
+    def attempt(convo: list[Message]) -> tuple[str, str]:
+        text = _content(llm.chat.invoke(_to_langchain(convo))).strip()
+        if not text:
+            raise OutputError("empty reply")
+        return text, text
+
+    return _retrying(llm, list(messages), attempt, retries=retries, backoff_s=backoff_s)
+
+
+def stream_text(llm: LLM, messages: Sequence[Message]) -> Iterator[str]:
+    """Yield text pieces as they arrive. Raises ProviderError if the stream fails before
+    anything arrived; a failure mid-stream also raises, and the caller decides what to keep."""
+    if llm.chat is None:
+        raise ProviderError("the offline engine has no chat model")
+    try:
+        for chunk in llm.chat.stream(_to_langchain(messages)):
+            piece = _content(chunk)
+            if piece:
+                yield piece
+    except Exception as exc:
+        raise ProviderError(f"{llm.label} stream failed: {_describe(exc)}") from exc
