@@ -7,12 +7,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from interviewer.stages import STAGE_IDS
 
 StageId = Literal[
-    "requirements", "framing", "data", "features", "modeling", "evaluation", "deployment",
+    "requirements",
+    "framing",
+    "data",
+    "features",
+    "modeling",
+    "evaluation",
+    "deployment",
     "monitoring",
 ]
 assert set(StageId.__args__) == set(STAGE_IDS)  # type: ignore[attr-defined]
@@ -36,20 +49,28 @@ class Criterion(_Strict):
     title: Text
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
     weight: float = Field(gt=0, le=10, description="relative weight within the stage")
-    levels: dict[int, Text] = Field(description="level descriptors for scores 0..4")
+    levels: dict[int, Text] = Field(
+        description="level descriptors for scores 0..4",
+        # YAML int keys are strings to a JSON-schema editor; this flags a missing or extra level.
+        json_schema_extra={
+            "propertyNames": {"pattern": "^[0-4]$"},
+            "required": ["0", "1", "2", "3", "4"],
+        },
+    )
     concepts: list[Text] = Field(
         min_length=1, description="phrases whose presence counts as evidence (case-insensitive)"
     )
     exemplars: Exemplars
     probes: list[Text] = Field(
-        min_length=1, description="follow-up questions that ask about the criterion without revealing it"
+        min_length=1,
+        description="follow-up questions that ask about the criterion without revealing it",
     )
 
     @field_validator("levels")
     @classmethod
     def _levels_0_to_4(cls, v: dict[int, str]) -> dict[int, str]:
         if sorted(v) != [0, 1, 2, 3, 4]:
-            raise ValueError(f"levels must have exactly the keys 0-4, got {sorted(v)}")
+            raise ValueError(f"must have exactly the keys 0-4, got {sorted(v)}")
         return v
 
 
@@ -82,8 +103,18 @@ class Fact(_Strict):
 
     id: SnakeId
     topic: Literal[
-        "users", "scale", "latency", "freshness", "data", "labels", "constraints", "business",
-        "surfaces", "infrastructure", "privacy", "other",
+        "users",
+        "scale",
+        "latency",
+        "freshness",
+        "data",
+        "labels",
+        "constraints",
+        "business",
+        "surfaces",
+        "infrastructure",
+        "privacy",
+        "other",
     ]
     keywords: list[Text] = Field(min_length=1, description="words a question about this fact uses")
     answer: Text = Field(description="what the interviewer says, in the interviewer's voice")
@@ -99,8 +130,8 @@ class StageOverride(_Strict):
     @classmethod
     def _positive(cls, v: dict[str, float]) -> dict[str, float]:
         for key, w in v.items():
-            if w <= 0:
-                raise ValueError(f"weight for {key!r} must be > 0, got {w}")
+            if not 0 < w <= 10:  # the same range as Criterion.weight
+                raise ValueError(f"weight for {key!r} must be > 0 and <= 10, got {w}")
         return v
 
 

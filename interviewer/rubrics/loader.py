@@ -1,0 +1,344 @@
+"""Load, validate and cache the rubric directory: one rubric per stage and the problem cards.
+
+Layout: ``<rubrics_dir>/<stage>.yaml`` (all eight stages) and ``<rubrics_dir>/problems/<id>.yaml``
+(or ``settings.problems_path``). Every problem is reported as ``file:line: message``; loading
+raises :class:`RubricError` carrying all of them, :func:`validate_dir` returns them.
+
+Loaded directories are cached by (path, file names, mtimes, sizes), so a coach's edit is picked up
+on the next call without restarting anything, and an unchanged directory costs a few ``stat``s.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from interviewer.errors import RubricError, UnknownIdError, suggest
+from interviewer.rubrics.documents import (
+    YAML_SUFFIXES,
+    parse_problem_source,
+    parse_problem_text,
+    parse_rubric_source,
+    parse_rubric_text,
+)
+from interviewer.rubrics.models import Problem, Rubric
+from interviewer.rubrics.yamlsource import Source, read_text
+from interviewer.stages import STAGE_IDS, get_stage
+
+__all__ = [
+    "effective_rubric",
+    "get_problem",
+    "get_rubric",
+    "load_problems",
+    "load_rubrics",
+    "parse_problem_text",
+    "parse_rubric_text",
+    "validate_dir",
+]
+
+
+PathLike = str | Path
+
+# ---------------------------------------------------------------------------- directories
+
+
+def _show(path: Path) -> str:
+    """Paths in messages as the user would type them: relative to the cwd when inside it."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
+
+
+def _yaml_files(d: Path) -> list[Path]:
+    try:
+        return sorted(p for p in d.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+    except OSError:
+        return []
+
+
+def _has_stage_files(d: Path) -> bool:
+    return any((d / f"{s}{suffix}").is_file() for s in STAGE_IDS for suffix in YAML_SUFFIXES)
+
+
+def _dirs(dir: PathLike | None) -> tuple[Path, Path]:
+    """(rubrics dir, problems dir) for a rubrics dir, a problems dir, or the settings.
+
+    A directory with a ``problems/`` folder is a rubrics dir; one named ``problems``, or holding
+    YAML but no stage files (a custom ``INTERVIEWER_PROBLEMS_DIR``), is a problems dir whose
+    rubrics are its parent's, or the configured ones.
+    """
+    from interviewer.settings import get_settings
+
+    if dir is None:
+        settings = get_settings()
+        return settings.rubrics_dir, settings.problems_path
+    d = Path(dir)
+    if (d / "problems").is_dir():
+        return d, d / "problems"
+    if d.name == "problems" or (_yaml_files(d) and not _has_stage_files(d)):
+        return (d.parent if _has_stage_files(d.parent) else get_settings().rubrics_dir), d
+    return d, d / "problems"
+
+
+def _scan_rubrics(d: Path) -> tuple[dict[str, Rubric], list[str]]:
+    if not d.is_dir():
+        return {}, [f"{_show(d)}: rubrics directory not found"]
+    rubrics: dict[str, Rubric] = {}
+    where: dict[str, str] = {}
+    errors: list[str] = []
+    covered: set[str] = set()  # stages a file claims, so a broken file isn't also "missing"
+    for path in _yaml_files(d):
+        name = _show(path)
+        try:
+            model, src, errs = parse_rubric_source(read_text(path, name), name)
+        except RubricError as exc:
+            model, src, errs = None, None, exc.messages
+        if model is None or src is None:
+            errors += errs
+            covered.add(path.stem)
+            continue
+        covered.add(model.stage)
+        if model.stage in rubrics:
+            errors.append(
+                src.error(
+                    ("stage",), f"stage {model.stage!r} is already defined in {where[model.stage]}"
+                )
+            )
+            continue
+        rubrics[model.stage], where[model.stage] = model, name
+    missing = [s for s in STAGE_IDS if s not in covered]
+    if missing:
+        errors.append(
+            f"{_show(d)}: missing rubric file(s) for stage(s) {', '.join(missing)} "
+            f"(expected {', '.join(s + '.yaml' for s in missing)})"
+        )
+    return rubrics, errors
+
+
+def _override_errors(problem: Problem, src: Source, rubrics: dict[str, Rubric]) -> list[str]:
+    """A problem may only re-weight or extend criteria that its stage rubric defines."""
+    out: list[str] = []
+    for stage, override in problem.rubric_overrides.items():
+        rubric = rubrics.get(stage)
+        if rubric is None:
+            continue
+        known = [c.id for c in rubric.criteria]
+        for section in ("weights", "extra_concepts"):
+            for cid in getattr(override, section):
+                if cid not in known:
+                    out.append(
+                        src.error(
+                            ("rubric_overrides", stage, section, cid),
+                            f"rubric_overrides.{stage}.{section}: unknown criterion id {cid!r} "
+                            f"for stage {stage!r}{suggest(cid, known)}",
+                        )
+                    )
+    return out
+
+
+def _scan_problems(
+    d: Path, rubrics: dict[str, Rubric] | None
+) -> tuple[dict[str, Problem], list[str]]:
+    if not d.is_dir():
+        return {}, [f"{_show(d)}: problems directory not found"]
+    files = _yaml_files(d)
+    if not files:
+        return {}, [f"{_show(d)}: no problem files (*.yaml)"]
+    problems: dict[str, Problem] = {}
+    where: dict[str, str] = {}
+    errors: list[str] = []
+    for path in files:
+        name = _show(path)
+        try:
+            model, src, errs = parse_problem_source(read_text(path, name), name)
+        except RubricError as exc:
+            model, src, errs = None, None, exc.messages
+        if model is None or src is None:
+            errors += errs
+            continue
+        if model.id in problems:
+            errors.append(
+                src.error(("id",), f"duplicate problem id {model.id!r} (also in {where[model.id]})")
+            )
+            continue
+        if rubrics:
+            bad = _override_errors(model, src, rubrics)
+            if bad:
+                errors += bad
+                continue
+        problems[model.id], where[model.id] = model, name
+    return dict(sorted(problems.items())), errors
+
+
+# ---------------------------------------------------------------------------- cache
+
+_lock = threading.Lock()
+_effective: OrderedDict[tuple[int, int], tuple[Rubric, Problem, Rubric]] = OrderedDict()
+_cache: dict[tuple[str, Path], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+
+def _fingerprint(*dirs: Path) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for d in dirs:
+        for path in _yaml_files(d):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            out.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def _cached(kind: str, d: Path, fp: tuple[Any, ...]) -> dict[str, Any] | None:
+    with _lock:
+        hit = _cache.get((kind, d.resolve()))
+    return dict(hit[1]) if hit is not None and hit[0] == fp else None
+
+
+def _store(kind: str, d: Path, fp: tuple[Any, ...], value: dict[str, Any]) -> None:
+    with _lock:
+        _cache[(kind, d.resolve())] = (fp, value)
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+        _effective.clear()
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def load_rubrics(dir: PathLike | None = None) -> dict[str, Rubric]:
+    """All eight stage rubrics in stage order; raises RubricError listing every problem."""
+    d, _ = _dirs(dir)
+    fp = _fingerprint(d)
+    hit = _cached("rubrics", d, fp)
+    if hit is not None:
+        return hit
+    rubrics, errors = _scan_rubrics(d)
+    if errors:
+        raise RubricError(errors)
+    ordered = {s: rubrics[s] for s in STAGE_IDS}
+    _store("rubrics", d, fp, ordered)
+    return dict(ordered)
+
+
+def load_problems(dir: PathLike | None = None) -> dict[str, Problem]:
+    """Problem cards by id (sorted). ``dir`` is a rubrics dir (its ``problems/``) or a problems dir.
+
+    Overrides are checked against the sibling rubrics when those load; broken rubrics are
+    :func:`load_rubrics`'s error to report, not this function's.
+    """
+    rd, pd = _dirs(dir)
+    fp = _fingerprint(pd, rd)
+    hit = _cached("problems", pd, fp)
+    if hit is not None:
+        return hit
+    try:
+        rubrics: dict[str, Rubric] | None = load_rubrics(rd)
+    except RubricError:
+        rubrics = None
+    problems, errors = _scan_problems(pd, rubrics)
+    if errors:
+        raise RubricError(errors)
+    _store("problems", pd, fp, problems)
+    return dict(problems)
+
+
+def get_rubric(stage_id: str, dir: PathLike | None = None) -> Rubric:
+    get_stage(stage_id)  # UnknownIdError with suggestions for a bad stage id
+    return load_rubrics(dir)[stage_id]
+
+
+def get_problem(problem_id: str, dir: PathLike | None = None) -> Problem:
+    problems = load_problems(dir)
+    try:
+        return problems[problem_id]
+    except KeyError:
+        raise UnknownIdError("problem", problem_id, problems) from None
+
+
+def effective_rubric(rubric: Rubric, problem: Problem | None) -> Rubric:
+    """The stage rubric with the problem's weight overrides and extra concepts applied.
+
+    Returns ``rubric`` itself when the problem changes nothing, and the same object for the same
+    (rubric, problem) pair on later calls, so callers may cache derived data (e.g. concept
+    embeddings) by identity.
+    """
+    override = problem.rubric_overrides.get(rubric.stage) if problem is not None else None
+    if problem is None or override is None or not (override.weights or override.extra_concepts):
+        return rubric
+    key = (id(rubric), id(problem))
+    with _lock:
+        hit = _effective.get(key)
+        if hit is not None and hit[0] is rubric and hit[1] is problem:
+            _effective.move_to_end(key)
+            return hit[2]
+    known = [c.id for c in rubric.criteria]
+    unknown = sorted((set(override.weights) | set(override.extra_concepts)) - set(known))
+    if unknown:
+        raise RubricError(
+            [
+                f"problem {problem.id!r}: rubric_overrides.{rubric.stage}: unknown "
+                f"criterion id {cid!r}{suggest(cid, known)}"
+                for cid in unknown
+            ]
+        )
+    criteria = []
+    for c in rubric.criteria:
+        update: dict[str, Any] = {}
+        if c.id in override.weights:
+            update["weight"] = override.weights[c.id]
+        concepts, seen = list(c.concepts), {x.casefold() for x in c.concepts}
+        for extra in override.extra_concepts.get(c.id, []):
+            if extra.casefold() not in seen:  # concepts match case-insensitively anyway
+                concepts.append(extra)
+                seen.add(extra.casefold())
+        if len(concepts) > len(c.concepts):
+            update["concepts"] = concepts
+        criteria.append(c.model_copy(update=update) if update else c)
+    result = rubric.model_copy(update={"criteria": criteria})
+    with _lock:
+        # The entry holds the inputs too, so their ids cannot be reused while it is cached.
+        _effective[key] = (rubric, problem, result)
+        while len(_effective) > 256:
+            _effective.popitem(last=False)
+    return result
+
+
+@dataclass
+class DirReport:
+    errors: list[str] = field(default_factory=list)
+    rubrics: dict[str, Rubric] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+
+
+def check_dir(dir: PathLike | None = None) -> DirReport:
+    """Validate a rubrics directory (or one rubric/problem file) from disk, bypassing the cache."""
+    if dir is not None and Path(dir).is_file():
+        path = Path(dir)
+        text = read_text(path, _show(path))
+        if path.parent.name == "problems":
+            problem, _, errs = parse_problem_source(text, _show(path))
+            return DirReport(errs, {}, {problem.id: problem} if problem else {})
+        rubric, _, errs = parse_rubric_source(text, _show(path))
+        return DirReport(errs, {rubric.stage: rubric} if rubric else {}, {})
+    rd, pd = _dirs(dir)
+    rubrics, errors = _scan_rubrics(rd)
+    problems, perrors = _scan_problems(pd, rubrics)
+    return DirReport(errors + perrors, rubrics, problems)
+
+
+def validate_dir(dir: PathLike | None = None) -> list[str]:
+    """Every problem in a rubrics directory as ``file:line: message`` (empty when valid)."""
+    try:
+        return check_dir(dir).errors
+    except RubricError as exc:  # an unreadable single file
+        return exc.messages
