@@ -1,0 +1,156 @@
+"""The coach tab over the API of a real server with a coach password and a scratch rubrics dir."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_ui_support import ROOT, AppServer, base_env, client, shared_index
+
+PASSWORD = "correct horse battery staple"
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+@pytest.fixture(scope="module")
+def rubrics(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("coach") / "rubrics"
+    shutil.copytree(ROOT / "rubrics", target, ignore=shutil.ignore_patterns(".backups"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, rubrics: Path) -> Iterator[AppServer]:
+    index = shared_index(tmp_path_factory)
+    app = AppServer(
+        tmp_path_factory.mktemp("ui-coach-data"),
+        index,
+        INTERVIEWER_COACH_PASSWORD=PASSWORD,
+        INTERVIEWER_RUBRICS_DIR=str(rubrics),
+    ).start()
+    yield app
+    app.stop()
+
+
+def unlocked(server: AppServer) -> Any:
+    c = client(server.url)
+    status = c.predict(PASSWORD, api_name="/coach_unlock")[0]
+    assert "Unlocked" in status
+    return c
+
+
+def cli_validate(directory: Path) -> tuple[int, list[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "interviewer", "rubrics", "validate", str(directory)],
+        cwd=ROOT,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return proc.returncode, [line for line in proc.stdout.splitlines() if line.strip()]
+
+
+def error_lines(markdown: str) -> list[str]:
+    return re.findall(r"^(\S.*?:\d+: .+)$", markdown, flags=re.MULTILINE)
+
+
+def test_wrong_password_is_refused(server: AppServer, rubrics: Path) -> None:
+    c = client(server.url)
+    before = (rubrics / "data.yaml").read_text()
+    status = c.predict("not the password", api_name="/coach_unlock")[0]
+    assert "Wrong password" in status
+    # Still locked: nothing is read, nothing is written.
+    code, message = c.predict("data.yaml", api_name="/coach_open")
+    assert code == "" and "Locked" in message
+    assert "Locked" in c.predict("data.yaml", "stage: data\n", api_name="/coach_save")[0]
+    assert "Locked" in c.predict(
+        "data.yaml", before, "", "", "an answer", api_name="/coach_preview"
+    )
+    assert (rubrics / "data.yaml").read_text() == before
+
+
+def test_invalid_edit_shows_file_line_errors_and_is_not_saved(
+    server: AppServer, rubrics: Path
+) -> None:
+    c = unlocked(server)
+    path = rubrics / "data.yaml"
+    on_disk = path.read_text()
+    original, message = c.predict("data.yaml", api_name="/coach_open")
+    assert original.strip() == on_disk.strip() and "Valid" in message
+    broken = re.sub(r"weight: [0-9.]+", "weight: lots", original, count=1)
+    broken = broken.replace("\ncriteria:", "\ncolour: blue\ncriteria:", 1)
+    shown = error_lines(c.predict("data.yaml", broken, api_name="/coach_validate"))
+    assert len(shown) == 2 and all(line.startswith(f"{path}:") for line in shown)
+    # Exactly what `interviewer rubrics validate` prints for the same file.
+    path.write_text(broken)
+    try:
+        code, printed = cli_validate(rubrics)
+    finally:
+        path.write_text(on_disk)
+    assert code == 2 and printed == shown
+    status = c.predict("data.yaml", broken, api_name="/coach_save")[0]
+    assert "Not saved" in status and error_lines(status) == shown
+    assert path.read_text() == on_disk and not (rubrics / ".backups").exists()
+    # Broken YAML syntax is reported with its line too.
+    syntax = error_lines(
+        c.predict("data.yaml", "stage: data\ncriteria: [unclosed\n", api_name="/coach_validate")
+    )
+    assert syntax and re.match(rf"{re.escape(str(path))}:\d+: invalid YAML", syntax[0])
+
+
+def test_valid_save_keeps_a_backup(server: AppServer, rubrics: Path) -> None:
+    c = unlocked(server)
+    other = unlocked(server)  # a second coach with the old version open
+    path = rubrics / "problems" / "fraud-detection.yaml"
+    original, _ = c.predict("problems/fraud-detection.yaml", api_name="/coach_open")
+    other.predict("problems/fraud-detection.yaml", api_name="/coach_open")
+    edited = re.sub(
+        r"(?m)^title: .*$", "title: Card fraud detection (coach edit)", original, count=1
+    )
+    assert edited != original
+    assert "Valid" in c.predict("problems/fraud-detection.yaml", edited, api_name="/coach_validate")
+    status = c.predict("problems/fraud-detection.yaml", edited, api_name="/coach_save")[0]
+    assert "Saved" in status
+    assert path.read_text() == edited.rstrip("\n") + "\n"
+    backups = list((rubrics / ".backups").glob("problems__fraud-detection.*.yaml"))
+    assert len(backups) == 1 and backups[0].read_text().strip() == original.strip()
+    assert cli_validate(rubrics)[0] == 0
+    # The second coach's stale copy cannot silently overwrite the saved edit.
+    stale = other.predict("problems/fraud-detection.yaml", original + "\n", api_name="/coach_save")[
+        0
+    ]
+    assert "changed on disk" in stale and path.read_text().strip() == edited.strip()
+
+
+def test_paths_outside_the_rubrics_dir_are_refused(server: AppServer, rubrics: Path) -> None:
+    c = unlocked(server)
+    for name in (
+        "../pyproject.toml",
+        "/etc/passwd",
+        "problems/../../../README.md",
+        ".backups/x.yaml",
+        "schema/rubric.schema.json",
+        "../rubrics/data.yaml",
+    ):
+        code, message = c.predict(name, api_name="/coach_open")
+        assert code == "" and "Error:" in message, name
+        assert "Not saved" in c.predict(name, "stage: data\n", api_name="/coach_save")[0]
+    assert not (rubrics.parent / "x.yaml").exists()
+
+
+def test_preview_grades_against_the_unsaved_rubric(server: AppServer) -> None:
+    c = unlocked(server)
+    text, _ = c.predict("data.yaml", api_name="/coach_open")
+    answer = "We train on impression logs and click logs as implicit labels."
+    result = c.predict("data.yaml", text, "", "", answer, api_name="/coach_preview")
+    assert "Stage score" in result and "data_sources" in result
+    broken = c.predict("data.yaml", "stage: data\n", "", "", answer, api_name="/coach_preview")
+    assert "Fix these errors first" in broken

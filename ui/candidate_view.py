@@ -1,0 +1,165 @@
+"""The candidate tab's layout and event wiring (handlers in :mod:`ui.candidate`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from ui import render
+from ui.candidate import HINT, make_handlers
+from ui.context import RANDOM, AppContext
+
+
+@dataclass
+class CandidateTab:
+    user_state: gr.BrowserState
+    session_state: gr.BrowserState
+    problem: gr.Dropdown
+    provider: gr.Dropdown
+    start: gr.Button
+    chatbot: gr.Chatbot
+    message: gr.Textbox
+    send: gr.Button
+    next_stage: gr.Button
+    end: gr.Button
+    tracker: gr.HTML
+    status: gr.Markdown
+    report: gr.Markdown
+    chart: gr.Plot
+    download_md: gr.DownloadButton
+    download_json: gr.DownloadButton
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [
+            self.user_state,
+            self.session_state,
+            self.chatbot,
+            self.tracker,
+            self.status,
+            self.report,
+            self.chart,
+            self.download_md,
+            self.download_json,
+        ]
+
+
+# ------------------------------------------------------------------------------ layout
+
+
+def build_candidate_tab(
+    ctx: AppContext, user_state: gr.BrowserState, session_state: gr.BrowserState
+) -> CandidateTab:
+    problems = ctx.problems()
+    with gr.Row():
+        with gr.Column(scale=3, min_width=320):
+            with gr.Row():
+                problem = gr.Dropdown(
+                    choices=[("Random problem", RANDOM), *problems],
+                    value=RANDOM,
+                    label="Problem",
+                    scale=3,
+                    elem_id="problem-choice",
+                )
+                provider = gr.Dropdown(
+                    choices=ctx.providers,
+                    value=ctx.default_provider,
+                    label="Interviewer engine",
+                    info=(
+                        "model: " + str(ctx.settings.model)
+                        if ctx.default_provider != "offline"
+                        else "deterministic, no LLM"
+                    ),
+                    scale=2,
+                    interactive=len(ctx.providers) > 1,
+                )
+                start = gr.Button(
+                    "Start interview", variant="primary", scale=1, elem_id="start-btn"
+                )
+            status = gr.Markdown(HINT, elem_id="status")
+            chatbot = gr.Chatbot(
+                label="Interview",
+                height=520,
+                elem_id="chat",
+                buttons=["copy"],
+                feedback_options=None,
+                layout="bubble",
+                placeholder="Your interview will appear here.",
+            )
+            with gr.Row():
+                message = gr.Textbox(
+                    placeholder="Type your answer or a clarifying question…",
+                    lines=3,
+                    max_lines=12,
+                    show_label=False,
+                    scale=5,
+                    elem_id="answer-box",
+                )
+                send = gr.Button("Send", variant="primary", scale=1, elem_id="send-btn")
+            with gr.Row():
+                next_btn = gr.Button("Next stage ▶", elem_id="next-btn")
+                end = gr.Button("End interview ■", variant="stop", elem_id="end-btn")
+        with gr.Column(scale=2, min_width=280):
+            tracker = gr.HTML(render.tracker_html(None), elem_id="tracker")
+    with gr.Column(elem_id="report-area"):
+        report = gr.Markdown("", elem_id="report")
+        chart = gr.Plot(label="Stage scores", format="png", elem_id="report-chart", visible=False)
+        with gr.Row():
+            download_md = gr.DownloadButton("Download transcript (.md)", visible=False)
+            download_json = gr.DownloadButton("Download transcript (.json)", visible=False)
+    return CandidateTab(
+        user_state,
+        session_state,
+        problem,
+        provider,
+        start,
+        chatbot,
+        message,
+        send,
+        next_btn,
+        end,
+        tracker,
+        status,
+        report,
+        chart,
+        download_md,
+        download_json,
+    )
+
+
+def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
+    h = make_handlers(ctx)
+    ids = [tab.user_state, tab.session_state]
+    tab.start.click(
+        h["start_interview"],
+        [tab.user_state, tab.problem, tab.provider],
+        tab.outputs,
+        api_name="start_interview",
+    )
+    tab.send.click(
+        h["send_message"],
+        [*ids, tab.message],
+        [*tab.outputs, tab.message],
+        api_name="send_message",
+        trigger_mode="once",
+        show_progress="minimal",
+    )
+    tab.message.submit(
+        h["send_message"],
+        [*ids, tab.message],
+        [*tab.outputs, tab.message],
+        api_visibility="private",
+        trigger_mode="once",
+        show_progress="minimal",
+    )
+    tab.next_stage.click(h["next_stage"], ids, tab.outputs, api_name="next_stage")
+    tab.end.click(h["end_interview"], ids, tab.outputs, api_name="end_interview")
+    gr.api(h["get_transcript"], api_name="get_transcript")
+    # The tracker's clocks move while the candidate thinks; a cheap read every 20 s.
+    timer = gr.Timer(20)
+    timer.tick(
+        h["refresh_tracker"], ids, tab.tracker, api_visibility="private", show_progress="hidden"
+    )
+    return h
