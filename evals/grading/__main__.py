@@ -1,0 +1,5 @@
+import sys
+
+from evals.grading.score import main
+
+sys.exit(main())

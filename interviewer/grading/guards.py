@@ -1,0 +1,185 @@
+"""Deterministic answer-quality guards. The grader never trusts the answer: instructions inside
+it are data to strip, not commands; empty, gibberish, stuffed, repeated or off-stage answers are
+capped whatever any model says about them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from interviewer.grading.text import Unit, split_units, stem, stems, tokens
+from interviewer.grading.vocab import FUNCTION_WORDS, vocabulary
+
+# Instructions aimed at the grader or the model behind it, not at the interview problem.
+_INJECTION = re.compile(
+    r"""
+    \b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?
+        \b(?:your|the|all|any|previous|prior|above|earlier|preceding|my|these|those)\b[^.!?\n]{0,30}?
+        \b(?:instructions?|rubrics?|rules|guidelines|guidance|prompts?|criteria|grading|scoring)\b
+    | \b(?:give|award|grant|assign|mark|rate|score|record|output|put)\b[^.!?\n]{0,50}?
+        (?:\b[34]\s*(?:/|out\s+of)\s*4\b|\bfull\s+marks\b|\b(?:max(?:imum)?|perfect|top|highest)\s+
+        (?:score|marks?|grade|rating)s?\b|\bexcellent\b|\bscore\s+(?:of\s+)?4\b|\bas\s+4\b|\b4\b\s+
+        (?:on|for|to)\b)
+    | \b(?:deserves?|earns?)\s+(?:a\s+)?(?:4\s*/\s*4|full\s+marks|the\s+max(?:imum)?|a\s+perfect)
+    | \byou\s+are\s+now\s+(?!going\b|able\b|seeing\b|looking\b|at\b)
+    | \bnew\s+instructions\b | \bdeveloper\s+mode\b | \bdebug\s+mode\b
+    | \b(?:reveal|print|repeat|show|output|dump|leak|tell\s+me)\b[^.!?\n]{0,30}?
+        \b(?:system\s+prompt|instructions|rubric|hidden\s+criteria|grading\s+criteria)\b
+    | \b(?:your|the)\s+system\s+prompt\s+(?:says|states|tells)\b
+    | (?:^|\s)(?:\#{2,}\s*)?system\s*:
+    | </?\s*system\s*> | \[/?inst\] | <\|im_start\|> | <\|system\|>
+    | \b(?:ai|llm|grading|language)\s+(?:grader|model|assistant)\b[^.!?\n]{0,40}?
+        \b(?:must|should|will|ignore|instruct|approved|output)\b
+    | \bnote\s+to\s+the\s+(?:grader|grading|model|ai|assistant|evaluator)\b
+    | \bas\s+the\s+(?:system\s+)?administrator\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# A candidate designing an LLM system may describe injection defences ("the bot must ignore
+# any instructions inside retrieved passages"); that is content, unless it also addresses the
+# grader or asks for a score.
+_DEFENCE = re.compile(r"\b(?:retrieved|passages?|documents?|context|user\s+input|prompt\s+"
+                      r"injection|jailbreak|guardrails?|malicious|attackers?)\b", re.IGNORECASE)
+_ADDRESSES_GRADER = re.compile(
+    r"\b(?:you|your|me|my|this\s+answer|grade|grader|score|marks?|rubric|4\s*/\s*4)\b"
+    r"|\byou\s+are\s+now\b|</?\s*system|\[/?inst\]", re.IGNORECASE)
+
+MIN_EXPLAINING_WORDS = 6
+
+
+def is_injection(text: str) -> bool:
+    if _INJECTION.search(text) is None:
+        return False
+    return not (_DEFENCE.search(text) and not _ADDRESSES_GRADER.search(text))
+
+
+@dataclass
+class Prepared:
+    """The answer after the text-only guards: what is scored and what was set aside."""
+
+    text: str  # the (truncated) answer; evidence is always a substring of this
+    units: list[Unit]  # kept units, in order: deduplicated, injected sentences removed
+    injected: list[Unit] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    truncated: bool = False
+    known_ratio: float = 1.0  # share of words that look like real English / domain words
+
+    @property
+    def kept_text(self) -> str:
+        return " ".join(u.text for u in self.units)
+
+    def overlaps_injection(self, start: int, end: int) -> bool:
+        return any(start < u.end and u.start < end for u in self.injected)
+
+    def add_flag(self, flag: str) -> None:
+        if flag not in self.flags:
+            self.flags.append(flag)
+
+
+def _dedupe(units: list[Unit]) -> tuple[list[Unit], int]:
+    seen: set[tuple[str, ...]] = set()
+    kept: list[Unit] = []
+    dupes = 0
+    for u in units:
+        key = tuple(stems(u.text))
+        if key and key in seen:
+            dupes += 1
+            continue
+        seen.add(key)
+        kept.append(u)
+    return kept, dupes
+
+
+def _self_repeating(unit: Unit) -> bool:
+    """One "sentence" that is the same word or phrase over and over ("NDCG NDCG NDCG ...")."""
+    toks = tokens(unit.text)
+    return len(toks) >= 8 and len(set(toks)) / len(toks) < 0.35
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def known_word_ratio(text: str) -> tuple[float, int]:
+    """(share of words that are English or domain vocabulary, number of words looked at).
+    Acronyms (NDCG, PSI) and very short words are skipped: they say nothing either way."""
+    vocab = vocabulary()
+    considered = 0
+    known = 0
+    for word in _WORD.findall(text):
+        if len(word) <= 2 or (word.isupper() and len(word) <= 6):
+            continue
+        considered += 1
+        low = word.lower()
+        if stem(low) in vocab or low in vocab or low.rstrip("'s") in vocab:
+            known += 1
+    return (known / considered if considered else 0.0), considered
+
+
+def prepare(answer: str, max_chars: int) -> Prepared:
+    """Truncate, split, strip injected instructions, drop repeats, measure gibberish."""
+    text = answer[:max_chars]
+    prep = Prepared(text=text, units=[], truncated=len(answer) > max_chars)
+    if not text.strip():
+        prep.add_flag("empty")
+        return prep
+    units = split_units(text)
+    clean: list[Unit] = []
+    for u in units:
+        if is_injection(u.text):
+            prep.injected.append(u)
+        else:
+            clean.append(u)
+    if prep.injected:
+        prep.add_flag("injection")
+    kept, dupes = _dedupe(clean)
+    if (dupes >= 2 and dupes >= 0.3 * len(clean)) or any(_self_repeating(u) for u in kept):
+        prep.add_flag("repetition")
+    prep.units = kept
+    ratio, considered = known_word_ratio(" ".join(u.text for u in kept))
+    prep.known_ratio = ratio
+    if kept and (considered == 0 or (considered >= 3 and ratio < 0.5)):
+        prep.add_flag("gibberish")
+    return prep
+
+
+def function_word_ratio(text: str) -> float:
+    toks = tokens(text)
+    return sum(t in FUNCTION_WORDS for t in toks) / len(toks) if toks else 0.0
+
+
+def explaining_units(units: list[Unit]) -> int:
+    """Units that read like an explanation: long enough and built with function words, which a
+    list of buzzwords lacks."""
+    n = 0
+    for u in units:
+        toks = tokens(u.text)
+        if len(toks) >= MIN_EXPLAINING_WORDS and sum(t in FUNCTION_WORDS for t in toks) >= 2:
+            n += 1
+    return n
+
+
+def keyword_stuffing(units: list[Unit], n_concepts: int, concept_tokens: int) -> bool:
+    """Many rubric concepts with little explanation around them."""
+    text = " ".join(u.text for u in units)
+    n_tokens = len(tokens(text))
+    if n_concepts < 4 or n_tokens == 0:
+        return False
+    fw = function_word_ratio(text)
+    density = concept_tokens / n_tokens
+    explaining = explaining_units(units)
+    if fw < 0.12:
+        return True
+    # One real sentence at most, dense with terms, and not built like speech (a short natural
+    # sentence that happens to name several concepts is not stuffing).
+    if explaining <= 1 and (n_concepts >= 5 or density > 0.4) and fw < 0.3:
+        return True
+    # Prose-shaped but mostly terms: e.g. "we use X, Y, Z, W and V" repeated for each topic.
+    return density > 0.55 and fw < 0.25
+
+
+def thin(units: list[Unit]) -> bool:
+    """Too little real content left to deserve more than a weak score."""
+    words = sum(len(tokens(u.text)) for u in units)
+    return explaining_units(units) < 2 or words < 25

@@ -1,0 +1,75 @@
+"""The labelled grading set is well formed, and the eval metrics compute what they claim."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from evals.grading.score import KINDS, auc, load, metrics
+from interviewer.rubrics.loader import load_problems
+from interviewer.stages import STAGE_IDS
+
+
+def test_labelled_set_shape_and_coverage() -> None:
+    rows = load("all")
+    assert len(rows) >= 160
+    assert len({r["id"] for r in rows}) == len(rows)
+    problems = set(load_problems())
+    for r in rows:
+        assert set(r) == {"id", "stage", "problem", "answer", "label", "kind", "split"}
+        assert r["stage"] in STAGE_IDS and r["problem"] in problems
+        assert r["kind"] in KINDS and r["split"] in {"dev", "test"}
+        assert isinstance(r["label"], int) and 0 <= r["label"] <= 4
+        if r["kind"] in {"off_stage", "keyword_stuffed", "injection", "gibberish", "empty"}:
+            assert r["label"] <= 1, r["id"]
+    for stage in STAGE_IDS:
+        mine = [r for r in rows if r["stage"] == stage]
+        on = [r["label"] for r in mine if r["kind"] == "on_stage"]
+        kinds = Counter(r["kind"] for r in mine)
+        assert sum(x >= 3 for x in on) >= 3 and sum(x == 2 for x in on) >= 3
+        assert sum(x <= 1 for x in on) >= 3
+        assert kinds["off_stage"] >= 2 and kinds["keyword_stuffed"] >= 1
+        assert kinds["injection"] >= 1
+        # both splits can score this stage's off-stage AUC
+        for split in ("dev", "test"):
+            assert any(r["kind"] == "off_stage" and r["split"] == split for r in mine)
+            assert any(r["kind"] == "on_stage" and r["label"] >= 2 and r["split"] == split
+                       for r in mine)
+
+
+def test_splits_are_roughly_half_and_disjoint() -> None:
+    dev, test = load("dev"), load("test")
+    assert abs(len(dev) - len(test)) <= 0.1 * (len(dev) + len(test))
+    assert not {r["id"] for r in dev} & {r["id"] for r in test}
+    assert not {r["answer"] for r in dev if r["answer"].strip()} & {r["answer"] for r in test}
+
+
+def test_unknown_split_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown split"):
+        load("train")
+
+
+def test_auc_counts_ties_as_half() -> None:
+    assert auc([3, 2], [0, 1]) == 1.0
+    assert auc([1], [1]) == 0.5
+    assert auc([0], [1]) == 0.0
+    assert auc([], [1]) is None
+
+
+def test_metrics_on_a_toy_split() -> None:
+    rows = [
+        {"stage": "data", "kind": "on_stage", "label": 4},
+        {"stage": "data", "kind": "on_stage", "label": 2},
+        {"stage": "data", "kind": "on_stage", "label": 0},
+        {"stage": "data", "kind": "off_stage", "label": 0},
+        {"stage": "data", "kind": "injection", "label": 0},
+    ]
+    m = metrics(rows, [3.5, 2.0, 0.5, 0.0, 0.8],
+                [[], [], [], ["off_stage"], ["injection"]])
+    assert m["spearman"] > 0.8
+    assert m["auc_per_stage"] == {"data": 1.0}
+    assert m["max_guarded"] == 0.8
+    assert m["kinds"]["off_stage"]["flagged"] == 1.0
+    assert m["mae"] == pytest.approx((0.5 + 0 + 0.5 + 0 + 0.8) / 5)
+    assert m["targets_met"] == {"spearman": True, "auc_min": True, "max_guarded": True}
