@@ -1,8 +1,9 @@
-"""Grading agreement: the offline grader against hand-labelled answers (``labelled.jsonl``).
+"""Grading agreement: the offline grader against hand-labelled answers.
 
-``run(split="test")`` returns Spearman, MAE, per-stage AUC (on-stage vs off-stage answers) and
-the highest score given to an injection or keyword-stuffed answer. Thresholds are tuned on the
-``dev`` split only (``python -m evals.grading.tune``); ``test`` is held out.
+``run(split="holdout")`` returns Spearman, MAE, per-stage AUC (on-stage vs off-stage answers) and
+the highest score given to an injection or keyword-stuffed answer. Parameters and the stage-score
+calibration are tuned on ``dev`` + ``test`` (``python -m evals.grading.tune``); ``holdout``
+(``holdout.jsonl``, labelled before the grader ever saw it) is never tuned on.
 """
 
 from evals.grading.score import run

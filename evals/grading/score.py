@@ -1,6 +1,11 @@
 """Score the offline grader against ``labelled.jsonl``.
 
-    .venv/bin/python -m evals.grading [--split test|dev|all] [--json]
+    .venv/bin/python -m evals.grading [--split holdout|dev|test|tune|all] [--json]
+
+Splits: ``dev`` and ``test`` (``labelled.jsonl``) are tuning data (``tune`` = both; the old test
+split was looked at while building the grader, so it is no longer held out). ``holdout``
+(``holdout.jsonl``) was written and labelled after that, before the grader ever ran on it: it is
+the honest figure, and nothing may be tuned on it. ``all`` is every labelled answer.
 
 Metrics: Spearman between grade and label (all answers of the split, and on-stage only), MAE,
 per-stage AUC of on-stage answers with substance (label >= 2) against off-stage answers (and,
@@ -21,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 LABELLED = Path(__file__).with_name("labelled.jsonl")
-SPLITS = ("dev", "test", "all")
+HOLDOUT = Path(__file__).with_name("holdout.jsonl")
+SPLITS = ("holdout", "dev", "test", "tune", "all")
+TUNING_SPLITS = ("dev", "test")
 KINDS = ("on_stage", "off_stage", "keyword_stuffed", "injection", "gibberish", "empty",
          "repetition")
 EXPECTED_FLAG = {"off_stage": "off_stage", "keyword_stuffed": "keyword_stuffing",
@@ -31,12 +38,21 @@ GUARDED = ("injection", "keyword_stuffed")
 TARGETS = {"spearman": 0.75, "auc_min": 0.9, "max_guarded": 1.0}
 
 
-def load(split: str = "test", path: Path = LABELLED) -> list[dict[str, Any]]:
+def _read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def load(split: str = "holdout", path: Path | None = None) -> list[dict[str, Any]]:
+    """Rows of ``split``; ``path`` reads one file instead of the two shipped ones."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    return [r for r in rows if split == "all" or r["split"] == split]
+    rows = _read(path) if path is not None else _read(LABELLED) + _read(HOLDOUT)
+    if split == "all":
+        return rows
+    if split == "tune":
+        return [r for r in rows if r["split"] in TUNING_SPLITS]
+    return [r for r in rows if r["split"] == split]
 
 
 def auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
@@ -130,7 +146,7 @@ def grade_rows(rows: list[dict[str, Any]], grader: Callable[..., Any] | None = N
     return scores, flags, ms
 
 
-def run(split: str = "test", *, path: Path = LABELLED, **grade_kwargs: Any) -> dict[str, Any]:
+def run(split: str = "holdout", *, path: Path | None = None, **grade_kwargs: Any) -> dict[str, Any]:
     rows = load(split, path)
     scores, flags, ms = grade_rows(rows, **grade_kwargs)
     out = metrics(rows, scores, flags)
@@ -176,7 +192,7 @@ def table(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.grading",
                                      description="Offline grader vs hand-labelled answers.")
-    parser.add_argument("--split", choices=SPLITS, default="test")
+    parser.add_argument("--split", choices=SPLITS, default="holdout")
     parser.add_argument("--json", action="store_true", help="print only the JSON summary")
     parser.add_argument("--rows", action="store_true", help="include per-answer rows in the JSON")
     args = parser.parse_args(argv)

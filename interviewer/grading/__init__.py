@@ -34,6 +34,7 @@ def grade(stage: str, answer: str, problem: Problem | None = None, *,
     is the interviewer's question, shown to the LLM. Provider failures fall back to offline."""
     from interviewer.errors import GradingError, ProviderError
     from interviewer.grading import fusion, guards, offline
+    from interviewer.grading.calibration import load_calibration
     from interviewer.grading.index import rubric_index, stage_indexes
     from interviewer.rubrics.loader import effective_rubric, get_rubric
     from interviewer.settings import get_settings
@@ -72,7 +73,11 @@ def grade(stage: str, answer: str, problem: Problem | None = None, *,
             criteria = fusion.fuse(criteria, graded.verdicts, weight)
             engine = "llm+offline"
     criteria = fusion.apply_guards(criteria, result, prep)
-    return fusion.stage_grade(stage, criteria, weights, result.flags, engine, result.cap)
+    # The calibration was fitted on the offline grader's scores; fused LLM scores are on the
+    # label scale already, so they are not remapped.
+    calibration = None if engine == "llm+offline" else load_calibration()
+    return fusion.stage_grade(stage, criteria, weights, result.flags, engine, result.cap,
+                              factor=result.stage_factor, calibration=calibration)
 
 
 def warm_up(rubrics_dir: Path | None = None) -> None:

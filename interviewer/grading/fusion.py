@@ -7,6 +7,7 @@ gibberish or off-stage answer keeps its cap.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from interviewer.grading.guards import Prepared
@@ -76,9 +77,16 @@ def apply_guards(criteria: list[CriterionGrade], result: OfflineResult,
 
 
 def stage_grade(stage: str, criteria: list[CriterionGrade], weights: dict[str, float],
-                flags: list[str], engine: str, cap: float | None = None) -> StageGrade:
+                flags: list[str], engine: str, cap: float | None = None, *,
+                factor: float = 1.0,
+                calibration: Callable[[float], float] | None = None) -> StageGrade:
+    """The weighted mean of the criterion scores, times ``factor`` (soft off-stage evidence),
+    mapped by ``calibration`` (monotone, onto the label scale), then capped: the caps come
+    last so no calibration can lift a guarded answer."""
     total = sum(weights[c.id] for c in criteria) or 1.0
-    mean = sum(weights[c.id] * c.score for c in criteria) / total
+    mean = factor * sum(weights[c.id] * c.score for c in criteria) / total
+    if calibration is not None:
+        mean = min(max(calibration(mean), 0.0), 4.0)
     if cap is not None:
         mean = min(mean, cap)
     missing = sorted((c for c in criteria if c.score <= 1), key=lambda c: -weights[c.id])

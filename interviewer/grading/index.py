@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,12 +112,28 @@ def _build(rubric: Rubric) -> RubricIndex:
 _lock = threading.Lock()
 _by_fp: OrderedDict[str, RubricIndex] = OrderedDict()
 _by_id: dict[int, tuple[Rubric, str]] = {}
+# Builds in progress, per fingerprint: concurrent first callers wait for the one build instead
+# of each embedding the same ~400 references (20 cold UI sessions used to build 20 times).
+_building: dict[str, Future[RubricIndex]] = {}
 _MAX = 64
+
+
+def _store(rubric: Rubric, fp: str, idx: RubricIndex) -> None:
+    """Record ``idx`` under ``fp`` (caller holds ``_lock``)."""
+    _by_fp[fp] = idx
+    _by_fp.move_to_end(fp)
+    _by_id[id(rubric)] = (rubric, fp)
+    while len(_by_fp) > _MAX:
+        _by_fp.popitem(last=False)
+    if len(_by_id) > 4 * _MAX:  # ids of dead rubrics; cheap to rebuild from fingerprints
+        _by_id.clear()
 
 
 def rubric_index(rubric: Rubric) -> RubricIndex:
     """The index for ``rubric``, built once per distinct rubric content (coach edits and
-    problem overrides produce new content, hence a new entry)."""
+    problem overrides produce new content, hence a new entry). Thread-safe: while one thread
+    builds an index, other callers for the same content wait for it; other content builds in
+    parallel."""
     with _lock:
         hit = _by_id.get(id(rubric))
         fp = hit[1] if hit is not None and hit[0] is rubric else None
@@ -125,17 +142,28 @@ def rubric_index(rubric: Rubric) -> RubricIndex:
     with _lock:
         idx = _by_fp.get(fp)
         if idx is not None:
-            _by_fp.move_to_end(fp)
-            _by_id[id(rubric)] = (rubric, fp)
+            _store(rubric, fp, idx)
             return idx
-    idx = _build(rubric)
+        pending = _building.get(fp)
+        owner = pending is None
+        if pending is None:
+            pending = _building[fp] = Future()
+    if not owner:
+        idx = pending.result()  # re-raises the builder's error, if it failed
+        with _lock:
+            _by_id[id(rubric)] = (rubric, fp)
+        return idx
+    try:
+        idx = _build(rubric)
+    except BaseException as exc:
+        with _lock:
+            del _building[fp]
+        pending.set_exception(exc)  # waiting callers see the same error; the next call retries
+        raise
     with _lock:
-        _by_fp[fp] = idx
-        _by_id[id(rubric)] = (rubric, fp)
-        while len(_by_fp) > _MAX:
-            _by_fp.popitem(last=False)
-        if len(_by_id) > 4 * _MAX:  # ids of dead rubrics; cheap to rebuild from fingerprints
-            _by_id.clear()
+        _store(rubric, fp, idx)
+        del _building[fp]
+    pending.set_result(idx)
     return idx
 
 

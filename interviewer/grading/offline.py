@@ -45,6 +45,13 @@ class OfflineParams:
     offstage_concept_lead: int = 2
     offstage_wide_margin: float = 0.15
     offstage_factor: float = 0.2
+    # Soft off-stage evidence for neighbouring stages whose vocabulary overlaps (framing vs
+    # evaluation vs features): z = similarity margin of the best other stage over this one +
+    # offstage_lead_weight * (its concept lead, clamped to +-5). Above offstage_soft_start, the
+    # stage score is multiplied by 1 - offstage_soft * (z - start), never below offstage_factor.
+    offstage_soft: float = 0.0
+    offstage_soft_start: float = 0.05
+    offstage_lead_weight: float = 0.02
     # Keyword-stuffed answers: capped at 1.0 and their criterion scores scaled by this.
     stuffing_factor: float = 0.4
 
@@ -94,7 +101,9 @@ class OfflineResult:
     flags: list[str] = field(default_factory=list)
     cap: float | None = None  # the stage may not score above this
     scale: float = 1.0  # multiplies criterion scores (off-stage and stuffed answers)
+    stage_factor: float = 1.0  # multiplies the stage score (soft off-stage evidence)
     offstage_margin: float = 0.0
+    offstage_lead: int = 0  # best other stage's distinct concepts minus this stage's
 
 
 def embed_units(prep: Prepared) -> np.ndarray:
@@ -186,6 +195,11 @@ def score(features: AnswerFeatures, prep: Prepared,
     if off_stage(features, params, result):
         result.flags.append("off_stage")
         scales.append(params.offstage_factor)
+    elif params.offstage_soft > 0:
+        lead = max(-5, min(5, result.offstage_lead))
+        z = result.offstage_margin + params.offstage_lead_weight * lead
+        result.stage_factor = max(params.offstage_factor,
+                                  1.0 - params.offstage_soft * max(0.0, z - params.offstage_soft_start))
     result.cap = min(caps) if caps else None
     result.scale = min(scales)
     return result
@@ -201,6 +215,7 @@ def off_stage(features: AnswerFeatures, params: OfflineParams, result: OfflineRe
     own_concepts = features.stage_concept_counts[features.stage]
     lead = max(c for s, c in features.stage_concept_counts.items() if s != features.stage)
     lead -= own_concepts
+    result.offstage_lead = lead
     if result.offstage_margin > params.offstage_margin and lead >= params.offstage_concept_lead:
         return True
     return result.offstage_margin > params.offstage_wide_margin and own_concepts <= 1

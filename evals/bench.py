@@ -1,0 +1,317 @@
+"""``interviewer bench``: engine speed and memory as ratios measured in one run (DESIGN.md).
+
+Everything runs against a temporary data dir (sessions, index) so a bench never touches the
+user's data, and the raw baselines are measured in the same process on the same inputs as the
+figures they are compared with:
+
+- turn overhead (an offline InterviewService turn: classify, clarify, grade, policy, phrasing,
+  SQLite commit; everything but an LLM call) vs embedding the same answer + one Chroma query;
+- ingest throughput vs the embedding model alone on the same chunks (the ingest helper's
+  ``measure_ingest_throughput``);
+- ``interviewer --help`` and ``interviewer serve`` cold start as subprocesses;
+- the largest prompt of a full interview with the scripted fake LLM (and whether it grows).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from evals.metrics import percentile
+
+TURN_PROBLEMS = ("video-recommendations", "fraud-detection", "semantic-document-search")
+
+
+def _interviewer_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("interviewer")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "interviewer"]
+
+
+def _p(xs: Sequence[float], q: float) -> float | None:
+    v = percentile(xs, q)
+    return None if v is None else round(v, 2)
+
+
+def help_seconds(runs: int) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([*_interviewer_cmd(), "--help"], check=True, capture_output=True,
+                       timeout=60)
+        best = min(best, time.perf_counter() - t)
+    return round(best, 3)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def app_ready_seconds(env: dict[str, str], timeout_s: float = 180.0) -> tuple[float | None, str]:
+    """Start ``interviewer serve`` on a free port and poll it until HTTP 200."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*_interviewer_cmd(), "serve", "--host", "127.0.0.1", "--port",
+                             str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        while time.perf_counter() - t0 < timeout_s:
+            if proc.poll() is not None:
+                err = (proc.stderr.read() if proc.stderr else b"").decode(errors="replace")
+                return None, f"serve exited with {proc.returncode}: {err.strip()[-300:]}"
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    if resp.status == 200:
+                        return round(time.perf_counter() - t0, 3), ""
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return None, f"no HTTP 200 from {url} within {timeout_s:.0f} s"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def _answers(problems: Sequence[str], per_problem: int) -> list[tuple[str, str, str]]:
+    """(problem, stage, answer) from the average simulated candidate (realistic lengths)."""
+    from evals.personas import make_persona
+    from interviewer.rubrics.loader import effective_rubric, get_problem, load_rubrics
+
+    out = []
+    for pid in problems:
+        problem = get_problem(pid)
+        rubrics = {s: effective_rubric(r, problem) for s, r in load_rubrics().items()}
+        persona = make_persona("average", problem, rubrics, seed=1)
+        for stage in list(rubrics)[1:per_problem + 1]:
+            persona.sent[stage] = 1
+            out.append((pid, stage, persona.answer(stage, None, 1, "")))
+    return out
+
+
+def turn_overhead(index_dir: Path, db: Path, quick: bool) -> dict[str, Any]:
+    """Offline turns of full interviews vs the raw embed + query of the same answers."""
+    from evals.personas import make_persona
+    from interviewer.embeddings import get_embedder
+    from interviewer.retrieval import get_retriever
+    from interviewer.retrieval.store import open_collection
+    from interviewer.rubrics.loader import effective_rubric, get_problem, load_rubrics
+    from interviewer.session.service import InterviewService
+
+    retriever = get_retriever(index_dir)
+
+    def search(q: str, k: int, stage: str | None) -> list[Any]:
+        return list(retriever.search(q, k=k, stage=stage))
+
+    svc = InterviewService(db, llm_name="offline", search=search)
+    turn_ms: list[float] = []
+    answers: list[str] = []
+    problems = TURN_PROBLEMS[:2] if quick else TURN_PROBLEMS
+    for i, pid in enumerate(("visual-search", *problems)):  # the first is a warm-up
+        problem = get_problem(pid)
+        rubrics = {s: effective_rubric(r, problem) for s, r in load_rubrics().items()}
+        persona = make_persona("average", problem, rubrics, seed=i)
+        view = svc.start(pid, user="bench")
+        last, stage = list(view.turns), view.stage
+        for _ in range(60):
+            msg = persona.reply(stage, last)
+            t = time.perf_counter()
+            last = svc.respond(view.id, msg)
+            ms = (time.perf_counter() - t) * 1000
+            done = any(r.kind == "report" for r in last)
+            if i > 0 and not done and msg.strip():  # the report turn is not a typical turn
+                turn_ms.append(ms)
+                answers.append(msg)
+            if done:
+                break
+            stage = last[-1].stage if last else stage
+    embedder = get_embedder()
+    collection = open_collection(index_dir)
+    raw_ms: list[float] = []
+    for a in answers:
+        t = time.perf_counter()
+        vec = embedder.embed([a])
+        collection.query(query_embeddings=[vec[0].tolist()], n_results=5)
+        raw_ms.append((time.perf_counter() - t) * 1000)
+    return {"turn_overhead_ms_p50": _p(turn_ms, 50), "turn_overhead_ms_p95": _p(turn_ms, 95),
+            "raw_embed_query_ms_p50": _p(raw_ms, 50), "turns_measured": len(turn_ms)}
+
+
+def grade_ms(quick: bool) -> float | None:
+    from interviewer.grading import grade
+    from interviewer.rubrics.loader import get_problem
+
+    items = _answers(TURN_PROBLEMS, 4 if quick else 7)
+    ms = []
+    for pid, stage, answer in items:
+        t = time.perf_counter()
+        grade(stage, answer, get_problem(pid))
+        ms.append((time.perf_counter() - t) * 1000)
+    return _p(ms, 50)
+
+
+def prompt_tokens_fake_llm(db: Path) -> dict[str, Any]:
+    """A full interview (weak candidate: the most turns) with the scripted fake LLM phrasing,
+    clarifying and grading; the largest prompt, and early vs late halves of the interview."""
+    from evals import fakes
+    from evals.harness import Case, run_interview
+    from evals.variants import Variant
+
+    fakes.register()
+    variant = Variant(name="bench-fake", provider=fakes.PROVIDER, model="fake-v1",
+                      retrieval_k=0)
+    rec = run_interview(Case(variant, "weak", "video-recommendations", 0), db)
+    if not rec.get("ok"):
+        return {"max_prompt_tokens": None, "prompt_tokens_error": rec.get("error")}
+    m = rec["metrics"]
+    calls = list(rec["prompt_tokens_per_call"])
+    half = len(calls) // 2
+    return {"max_prompt_tokens": m["max_prompt_tokens"], "llm_calls": m["llm_calls"],
+            "max_prompt_tokens_early": max(calls[:half], default=0),
+            "max_prompt_tokens_late": max(calls[half:], default=0)}
+
+
+def concurrent_sessions(db: Path, n: int, turns: int) -> dict[str, Any]:
+    """``n`` sessions driven at once on one service; checks each transcript holds only its own
+    candidate's messages (no cross-talk) and reports turn latency under that load."""
+    from interviewer.session.service import InterviewService
+
+    svc = InterviewService(db, llm_name="offline", search=lambda q, k, s: [])
+    ms: list[float] = []
+    bad: list[str] = []
+    lock = threading.Lock()
+
+    def worker(i: int) -> None:
+        view = svc.start(TURN_PROBLEMS[i % len(TURN_PROBLEMS)], user=f"user{i}")
+        mine = [f"Session {i}: we log impressions and clicks as implicit labels, turn {j}."
+                for j in range(turns)]
+        for text in mine:
+            t = time.perf_counter()
+            svc.respond(view.id, text, user=f"user{i}")
+            with lock:
+                ms.append((time.perf_counter() - t) * 1000)
+        said = [t["text"] for t in svc.transcript(view.id)["turns"] if t["role"] == "candidate"]
+        if said != mine:
+            with lock:
+                bad.append(view.id)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"concurrent_sessions": n, "concurrent_turn_ms_p95": _p(ms, 95),
+            "cross_talk_sessions": len(bad)}
+
+
+def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """All measurements; ``progress`` is called with a short note before each step."""
+    from interviewer.settings import get_settings
+
+    say = progress or (lambda _msg: None)
+    settings = get_settings()
+    corpus = sorted(settings.corpus_dir.glob("*.md"))
+    if not corpus:
+        from interviewer.errors import UserInputError
+
+        raise UserInputError(f"no corpus files in {str(settings.corpus_dir)!r} to benchmark")
+    paths = corpus[:4] if quick else corpus
+    out: dict[str, Any] = {"quick": quick, "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="interviewer-bench-") as tmp:
+        data = Path(tmp)
+        env = {**os.environ, "INTERVIEWER_DATA_DIR": str(data),
+               "INTERVIEWER_INDEX_DIR": str(data / "index"), "INTERVIEWER_LLM": "offline"}
+        say("interviewer --help (subprocess)")
+        out["help_s"] = help_seconds(3 if quick else 7)
+        say("ingest vs raw embedding throughput")
+        from interviewer.ingest import ingest_paths, measure_ingest_throughput
+
+        ing = measure_ingest_throughput(paths)
+        out.update({k: ing[k] for k in ("ingest_chunks_per_s", "raw_embed_chunks_per_s",
+                                        "chunks", "reingest_seconds")})
+        say("building the bench index")
+        ingest_paths(paths, data / "index")
+        say("app cold start (interviewer serve subprocess)")
+        out["app_ready_s"], why = app_ready_seconds(env)
+        if why:
+            out["app_ready_error"] = why
+        out["rss_mb_peak_app"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                                       / 1024, 1)
+        say("offline turn overhead vs embed + vector query")
+        out.update(turn_overhead(data / "index", data / "turns.db", quick))
+        say("grading latency")
+        out["grade_ms_p50"] = grade_ms(quick)
+        say("prompt tokens over a full interview (scripted fake LLM)")
+        out.update(prompt_tokens_fake_llm(data / "fake.db"))
+        say("concurrent sessions")
+        out.update(concurrent_sessions(data / "concurrent.db", 20, 2 if quick else 4))
+    out["rss_mb_peak"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    raw = out.get("raw_embed_query_ms_p50")
+    turn = out.get("turn_overhead_ms_p50")
+    out["turn_overhead_ratio"] = round(turn / raw, 3) if turn and raw else None
+    ing_s, raw_s = out.get("ingest_chunks_per_s"), out.get("raw_embed_chunks_per_s")
+    out["ingest_ratio"] = round(ing_s / raw_s, 3) if ing_s and raw_s else None
+    out["targets"] = targets(out, settings.llm_max_prompt_tokens)
+    return out
+
+
+def targets(r: dict[str, Any], prompt_cap: int) -> dict[str, dict[str, Any]]:
+    """Pass/fail per DESIGN.md performance target (None when a figure is missing)."""
+
+    def check(value: Any, ok: Callable[[Any], bool], want: str) -> dict[str, Any]:
+        return {"value": value, "target": want, "pass": None if value is None else ok(value)}
+
+    early, late = r.get("max_prompt_tokens_early"), r.get("max_prompt_tokens_late")
+    growth = round(late / early, 3) if early and late else None
+    return {
+        "turn_overhead_ratio": check(r.get("turn_overhead_ratio"), lambda v: v <= 3.0, "<= 3"),
+        "turn_overhead_ms_p50": check(r.get("turn_overhead_ms_p50"), lambda v: v < 100,
+                                      "< 100 ms"),
+        "ingest_ratio": check(r.get("ingest_ratio"), lambda v: v >= 0.8, ">= 0.8"),
+        "help_s": check(r.get("help_s"), lambda v: v < 0.5, "< 0.5 s"),
+        "max_prompt_tokens": check(r.get("max_prompt_tokens"), lambda v: v <= prompt_cap,
+                                   f"<= {prompt_cap} (llm_max_prompt_tokens)"),
+        "prompt_tokens_growth": check(growth, lambda v: v <= 1.25,
+                                      "late/early max <= 1.25 (no growth with turns)"),
+        "cross_talk_sessions": check(r.get("cross_talk_sessions"), lambda v: v == 0,
+                                     "0 of 20 concurrent sessions"),
+    }
+
+
+def table(r: dict[str, Any]) -> str:
+    keys = ("turn_overhead_ms_p50", "turn_overhead_ms_p95", "raw_embed_query_ms_p50",
+            "turn_overhead_ratio", "grade_ms_p50", "ingest_chunks_per_s",
+            "raw_embed_chunks_per_s", "ingest_ratio", "reingest_seconds", "help_s",
+            "app_ready_s", "rss_mb_peak", "rss_mb_peak_app", "max_prompt_tokens",
+            "max_prompt_tokens_early", "max_prompt_tokens_late", "concurrent_turn_ms_p95",
+            "cross_talk_sessions")
+    lines = [f"{'measure':<26}{'value':>12}"]
+    lines += [f"{k:<26}{_show(r.get(k)):>12}" for k in keys]
+    lines += ["", f"{'target':<24}{'value':>10}  {'want':<40}result"]
+    for k, t in r["targets"].items():
+        res = {True: "PASS", False: "FAIL", None: "n/a"}[t["pass"]]
+        lines.append(f"{k:<24}{_show(t['value']):>10}  {t['target']:<40}{res}")
+    if r.get("app_ready_error"):
+        lines.append(f"app_ready_error: {r['app_ready_error']}")
+    return "\n".join(lines)
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.3f}" if isinstance(v, float) else str(v)

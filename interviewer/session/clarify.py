@@ -1,0 +1,118 @@
+"""Answer clarifying questions from the problem's hidden facts, and only from them.
+
+Each question is split into parts ("how many users and what latency?" is two), and each part is
+matched to facts by keyword hits plus sentence-embedding similarity to the fact's keywords and
+answer. The scoring is deterministic (ties break by the fact's order in the card), so the same
+question gets the same answer every time. When nothing matches well the candidate is asked to
+state an assumption: the interviewer never invents a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from interviewer.rubrics.models import Fact, Problem
+
+MAX_FACTS = 3
+# Accept a fact on keyword evidence plus some semantic agreement, or on strong semantics alone.
+KW_MIN_SIM = 0.22
+SEMANTIC_ONLY_SIM = 0.50
+_PART_SPLIT = re.compile(r"\?|;|\n|\band also\b|\band\b|\balso\b|,|\bor\b", re.I)
+_STOP_TEXT = (
+    "a an the of to in on for and or is are do does we you i it what how many much "
+    "there any our your be can will would should which"
+)
+_STOP = frozenset(_STOP_TEXT.split())
+
+NOT_SPECIFIED = (
+    "That isn't something I'll pin down for you. Make a reasonable assumption, state "
+    "it out loud, and carry on with it."
+)
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    fact: Fact
+    score: float
+    keyword_hits: tuple[str, ...]
+    similarity: float
+
+
+@lru_cache(maxsize=4096)
+def _kw_pattern(keyword: str) -> re.Pattern[str]:
+    # Whole words, tolerant of a plural "s" and of hyphen/space variants ("cold-start").
+    parts = [re.escape(p) for p in re.split(r"[\s\-]+", keyword.strip().lower()) if p]
+    return re.compile(r"\b" + r"[\s\-]+".join(parts) + r"s?\b", re.I)
+
+
+def keyword_hits(text: str, fact: Fact) -> list[str]:
+    return [k for k in fact.keywords if _kw_pattern(k).search(text)]
+
+
+def _kw_score(hits: list[str]) -> float:
+    # Multi-word keywords ("watch time") are stronger evidence than single words ("new").
+    return sum(1.0 + 0.5 * (len(k.split()) - 1) for k in hits)
+
+
+def _fact_texts(fact: Fact) -> tuple[str, str]:
+    return f"{fact.topic}: {', '.join(fact.keywords)}", fact.answer
+
+
+def split_parts(question: str) -> list[str]:
+    parts = [p.strip() for p in _PART_SPLIT.split(question)]
+    parts = [
+        p
+        for p in parts
+        if len([w for w in re.findall(r"[a-z0-9]+", p.lower()) if w not in _STOP]) >= 1
+    ]
+    return parts or [question]
+
+
+def rank_facts(question: str, problem: Problem) -> list[FactMatch]:
+    """All facts scored against ``question``, best first (ties: card order)."""
+    import numpy as np
+
+    from interviewer.embeddings import get_embedder
+
+    emb = get_embedder()
+    q = emb.embed_cached([question[:1000]])[0]
+    texts = [t for f in problem.facts for t in _fact_texts(f)]
+    mat = emb.embed_cached(texts)
+    sims = (mat @ q).reshape(len(problem.facts), 2).max(axis=1)
+    out = []
+    for i, fact in enumerate(problem.facts):
+        hits = keyword_hits(question, fact)
+        sim = float(np.round(sims[i], 4))  # rounding keeps ties stable across BLAS builds
+        out.append(FactMatch(fact, sim + 0.12 * min(_kw_score(hits), 3.0), tuple(hits), sim))
+    order = sorted(range(len(out)), key=lambda i: (-out[i].score, i))
+    return [out[i] for i in order]
+
+
+def _accepted(m: FactMatch) -> bool:
+    keyword_ok = bool(m.keyword_hits) and m.similarity >= KW_MIN_SIM
+    return keyword_ok or m.similarity >= SEMANTIC_ONLY_SIM
+
+
+def match_facts(questions: list[str] | tuple[str, ...], problem: Problem) -> list[Fact]:
+    """The facts that answer ``questions`` (each part's best accepted fact), at most MAX_FACTS."""
+    chosen: list[Fact] = []
+    for question in questions:
+        parts = split_parts(question)
+        if len(parts) > 1:
+            parts = [question, *parts]  # the whole question first: it has the most context
+        for part in parts:
+            ranked = rank_facts(part, problem)
+            best = ranked[0] if ranked else None
+            if best is not None and _accepted(best) and best.fact not in chosen:
+                chosen.append(best.fact)
+            if len(chosen) >= MAX_FACTS:
+                return chosen
+    return chosen
+
+
+def offline_answer(facts: list[Fact]) -> str:
+    if not facts:
+        return NOT_SPECIFIED
+    return " ".join(f.answer.strip() for f in facts)
