@@ -16,8 +16,17 @@ from collections.abc import Sequence
 from interviewer import __version__
 
 COMMANDS = (
-    "ingest", "search", "grade", "stages", "problems", "rubrics", "chat", "sessions", "serve",
-    "eval", "bench",
+    "ingest",
+    "search",
+    "grade",
+    "stages",
+    "problems",
+    "rubrics",
+    "chat",
+    "sessions",
+    "serve",
+    "eval",
+    "bench",
 )
 
 EPILOG = """\

@@ -49,16 +49,20 @@ class Embedder:
     def model(self) -> Any:
         return _load_model()
 
-    def embed(self, texts: Sequence[str], *, batch_size: int = 64,
-              show_progress: bool = False) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
         """Embed texts uncached (bulk work such as ingestion). Returns float32 (n, 384)."""
         import numpy as np
 
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         vecs = self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True,
-            show_progress_bar=show_progress, convert_to_numpy=True,
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
         )
         return np.asarray(vecs, dtype=np.float32)
 

@@ -75,10 +75,16 @@ def render(prompt_id: str, version: int | None = None, **variables: Any) -> Rend
     version = version or latest_version(prompt_id)
     spec = load_prompts().get((prompt_id, version))
     if spec is None:
-        raise UnknownIdError("prompt version", f"{prompt_id}@v{version}",
-                             [f"{p}@v{v}" for p, v in load_prompts()])
-    env = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=False)
+        raise UnknownIdError(
+            "prompt version", f"{prompt_id}@v{version}", [f"{p}@v{v}" for p, v in load_prompts()]
+        )
+    env = Environment(
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
     try:
         messages = [
             Message("system", env.from_string(spec.system).render(**variables).strip()),

@@ -34,13 +34,16 @@ class Settings(BaseSettings):
     )
 
     # LLM
-    llm: ProviderName | None = Field(default=None, description="offline | openai | openai-compatible")
+    llm: ProviderName | None = Field(
+        default=None, description="offline | openai | openai-compatible"
+    )
     model: str = Field(default="gpt-4o-mini", description="model name for LLM providers")
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_OPENAI_API_KEY")
     )
     openai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL")
+        default=None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL"),
     )
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
@@ -48,8 +51,12 @@ class Settings(BaseSettings):
 
     # Paths
     data_dir: Path = Field(default_factory=_default_data_dir)
-    index_dir: Path | None = Field(default=None, description="Chroma directory (default data_dir/index)")
-    db_path: Path | None = Field(default=None, description="SQLite sessions (default data_dir/sessions.db)")
+    index_dir: Path | None = Field(
+        default=None, description="Chroma directory (default data_dir/index)"
+    )
+    db_path: Path | None = Field(
+        default=None, description="SQLite sessions (default data_dir/sessions.db)"
+    )
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     rubrics_dir: Path = PROJECT_ROOT / "rubrics"
     problems_dir: Path | None = Field(default=None, description="default rubrics_dir/problems")

@@ -16,22 +16,54 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("requirements", "Clarify requirements & scope", 5,
-          "business objective, users and surfaces, scale, latency and freshness, constraints"),
-    Stage("framing", "Frame it as an ML task", 4,
-          "ML objective tied to the business goal, inputs and outputs, task type, metrics"),
-    Stage("data", "Data", 6,
-          "sources, labels, collection pipeline, quality, imbalance, leakage-free splits, privacy"),
-    Stage("features", "Features", 6,
-          "user/item/context/cross features, encodings, missing values, feature store, skew"),
-    Stage("modeling", "Model", 8,
-          "a non-ML baseline, simple to complex with trade-offs, architecture, loss, training"),
-    Stage("evaluation", "Evaluation", 5,
-          "offline metrics fit to the task, slices and fairness, online metrics, A/B test design"),
-    Stage("deployment", "Deployment & serving", 5,
-          "batch vs online serving, latency budget, compression, staged rollout, rollback"),
-    Stage("monitoring", "Monitoring & maintenance", 4,
-          "operational and ML metrics, drift detection, retraining cadence, alerting, feedback loops"),
+    Stage(
+        "requirements",
+        "Clarify requirements & scope",
+        5,
+        "business objective, users and surfaces, scale, latency and freshness, constraints",
+    ),
+    Stage(
+        "framing",
+        "Frame it as an ML task",
+        4,
+        "ML objective tied to the business goal, inputs and outputs, task type, metrics",
+    ),
+    Stage(
+        "data",
+        "Data",
+        6,
+        "sources, labels, collection pipeline, quality, imbalance, leakage-free splits, privacy",
+    ),
+    Stage(
+        "features",
+        "Features",
+        6,
+        "user/item/context/cross features, encodings, missing values, feature store, skew",
+    ),
+    Stage(
+        "modeling",
+        "Model",
+        8,
+        "a non-ML baseline, simple to complex with trade-offs, architecture, loss, training",
+    ),
+    Stage(
+        "evaluation",
+        "Evaluation",
+        5,
+        "offline metrics fit to the task, slices and fairness, online metrics, A/B test design",
+    ),
+    Stage(
+        "deployment",
+        "Deployment & serving",
+        5,
+        "batch vs online serving, latency budget, compression, staged rollout, rollback",
+    ),
+    Stage(
+        "monitoring",
+        "Monitoring & maintenance",
+        4,
+        "operational and ML metrics, drift detection, retraining cadence, alerting, feedback loops",
+    ),
 )
 WRAP_UP_MINUTES = 3
 STAGE_IDS: tuple[str, ...] = tuple(s.id for s in STAGES)

@@ -71,15 +71,21 @@ socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path_factory: pytest.TempPathFactory,
-                       monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Every test gets its own data dir and a clean settings cache; no LLM keys leak in."""
     from interviewer.settings import get_settings
 
     data = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(data))
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_LLM", "INTERVIEWER_INDEX_DIR",
-                "INTERVIEWER_DB_PATH"):
+    for var in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "INTERVIEWER_LLM",
+        "INTERVIEWER_INDEX_DIR",
+        "INTERVIEWER_DB_PATH",
+    ):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
     yield

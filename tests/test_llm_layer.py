@@ -57,15 +57,17 @@ def test_validate_callback_rejects_hallucinated_quote() -> None:
         if v.quote not in answer:
             raise ValueError(f"quote {v.quote!r} is not in the answer")
 
-    fake = ScriptedChatModel().enqueue('{"score": 4, "quote": "we use NDCG"}',
-                                       '{"score": 1, "quote": "we log clicks"}')
+    fake = ScriptedChatModel().enqueue(
+        '{"score": 4, "quote": "we use NDCG"}', '{"score": 1, "quote": "we log clicks"}'
+    )
     result = invoke_structured(_llm(fake), MSGS, Verdict, validate=quote_in_answer, backoff_s=0)
     assert result.value.quote == "we log clicks"
     assert "not in the answer" in result.errors[0]
 
 
-@pytest.mark.parametrize("failure", [TimeoutError("read timed out"), FakeStatusError(429),
-                                     FakeStatusError(500)])
+@pytest.mark.parametrize(
+    "failure", [TimeoutError("read timed out"), FakeStatusError(429), FakeStatusError(500)]
+)
 def test_transient_failures_exhaust_retries_into_provider_error(failure: Exception) -> None:
     fake = ScriptedChatModel().enqueue(failure, failure, failure)
     with pytest.raises(ProviderError) as info:

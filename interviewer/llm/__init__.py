@@ -11,6 +11,13 @@ from interviewer.llm.call import invoke_structured, invoke_text, stream_text
 from interviewer.llm.registry import available_providers, get_llm, register_provider
 
 __all__ = [
-    "LLM", "LLMResult", "Message", "available_providers", "get_llm", "invoke_structured",
-    "invoke_text", "register_provider", "stream_text",
+    "LLM",
+    "LLMResult",
+    "Message",
+    "available_providers",
+    "get_llm",
+    "invoke_structured",
+    "invoke_text",
+    "register_provider",
+    "stream_text",
 ]

@@ -23,8 +23,7 @@ from interviewer.tokens import count_tokens
 
 M = TypeVar("M", bound=BaseModel)
 
-_FATAL_NAMES = ("AuthenticationError", "PermissionDeniedError", "NotFoundError",
-                "BadRequestError")
+_FATAL_NAMES = ("AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRequestError")
 
 
 class OutputError(ValueError):
@@ -55,11 +54,17 @@ def _is_fatal(exc: BaseException) -> bool:
 
 
 def _backoff(attempt: int, base: float) -> float:
-    return float(min(base * (2 ** attempt), 8.0) * (0.5 + random.random() / 2))
+    return float(min(base * (2**attempt), 8.0) * (0.5 + random.random() / 2))
 
 
-def _retrying(llm: LLM, messages: list[Message], attempt_fn: Callable[[list[Message]], Any],
-              *, retries: int | None, backoff_s: float) -> LLMResult[Any]:
+def _retrying(
+    llm: LLM,
+    messages: list[Message],
+    attempt_fn: Callable[[list[Message]], Any],
+    *,
+    retries: int | None,
+    backoff_s: float,
+) -> LLMResult[Any]:
     if llm.chat is None:
         raise ProviderError("the offline engine has no chat model")
     settings = get_settings()
@@ -71,14 +76,25 @@ def _retrying(llm: LLM, messages: list[Message], attempt_fn: Callable[[list[Mess
     for attempt in range(retries + 1):
         try:
             value, completion = attempt_fn(convo)
-            return LLMResult(value=value, prompt_tokens=tokens_in,
-                             completion_tokens=count_tokens(completion), attempts=attempt + 1,
-                             seconds=time.perf_counter() - start, errors=errors)
+            return LLMResult(
+                value=value,
+                prompt_tokens=tokens_in,
+                completion_tokens=count_tokens(completion),
+                attempts=attempt + 1,
+                seconds=time.perf_counter() - start,
+                errors=errors,
+            )
         except OutputError as exc:
             errors.append(f"invalid output: {exc}")
             # Tell the model what was wrong, but keep the prompt bounded: one correction at most.
-            convo = [*messages, Message("user", f"Your previous reply was invalid ({exc}). "
-                                                "Reply again with only the JSON object.")]
+            convo = [
+                *messages,
+                Message(
+                    "user",
+                    f"Your previous reply was invalid ({exc}). "
+                    "Reply again with only the JSON object.",
+                ),
+            ]
         except Exception as exc:
             errors.append(_describe(exc))
             if _is_fatal(exc):
@@ -109,9 +125,15 @@ def extract_json(text: str) -> Any:
     return obj
 
 
-def invoke_structured(llm: LLM, messages: Sequence[Message], schema: type[M], *,
-                      validate: Callable[[M], None] | None = None, retries: int | None = None,
-                      backoff_s: float = 0.5) -> LLMResult[M]:
+def invoke_structured(
+    llm: LLM,
+    messages: Sequence[Message],
+    schema: type[M],
+    *,
+    validate: Callable[[M], None] | None = None,
+    retries: int | None = None,
+    backoff_s: float = 0.5,
+) -> LLMResult[M]:
     """Ask for a JSON object matching ``schema``; ``validate`` may raise ValueError to reject
     a well-formed but wrong answer (e.g. a quote that is not in the candidate's answer)."""
 
@@ -133,8 +155,9 @@ def invoke_structured(llm: LLM, messages: Sequence[Message], schema: type[M], *,
     return _retrying(llm, list(messages), attempt, retries=retries, backoff_s=backoff_s)
 
 
-def invoke_text(llm: LLM, messages: Sequence[Message], *, retries: int | None = None,
-                backoff_s: float = 0.5) -> LLMResult[str]:
+def invoke_text(
+    llm: LLM, messages: Sequence[Message], *, retries: int | None = None, backoff_s: float = 0.5
+) -> LLMResult[str]:
     def attempt(convo: list[Message]) -> tuple[str, str]:
         text = _content(llm.chat.invoke(_to_langchain(convo))).strip()
         if not text:

@@ -22,8 +22,13 @@ def _openai(settings: Settings, model: str) -> Any:
     from langchain_openai import ChatOpenAI
 
     # max_retries=0: our call layer owns retries so that backoff and fallback are uniform.
-    return ChatOpenAI(model=model, api_key=settings.openai_api_key,
-                      timeout=settings.llm_timeout_s, max_retries=0, temperature=0.2)
+    return ChatOpenAI(
+        model=model,
+        api_key=settings.openai_api_key,
+        timeout=settings.llm_timeout_s,
+        max_retries=0,
+        temperature=0.2,
+    )
 
 
 def _openai_compatible(settings: Settings, model: str) -> Any:
@@ -34,8 +39,14 @@ def _openai_compatible(settings: Settings, model: str) -> Any:
     from langchain_openai import ChatOpenAI
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
-    return ChatOpenAI(model=model, api_key=key, base_url=settings.openai_base_url,  # type: ignore[arg-type]
-                      timeout=settings.llm_timeout_s, max_retries=0, temperature=0.2)
+    return ChatOpenAI(
+        model=model,
+        api_key=key,
+        base_url=settings.openai_base_url,  # type: ignore[arg-type]
+        timeout=settings.llm_timeout_s,
+        max_retries=0,
+        temperature=0.2,
+    )
 
 
 _REGISTRY: dict[str, ProviderFactory] = {
@@ -54,8 +65,9 @@ def available_providers() -> list[str]:
     return list(_REGISTRY)
 
 
-def get_llm(name: str | None = None, model: str | None = None,
-            settings: Settings | None = None) -> LLM:
+def get_llm(
+    name: str | None = None, model: str | None = None, settings: Settings | None = None
+) -> LLM:
     settings = settings or get_settings()
     name = name or settings.provider
     if name not in _REGISTRY:
