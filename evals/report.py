@@ -91,6 +91,7 @@ def _plots(summary: dict[str, Any], records: Sequence[dict[str, Any]],
                    color=colors[i])
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(personas))], personas)
         ax.set_ylabel("overall score (0-4)")
+        ax.set_ylim(0, 4.3)
         ax.set_title("Report score by simulated candidate: a good interviewer separates them")
         ax.legend(fontsize=8)
         out.append(_png(fig))

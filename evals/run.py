@@ -118,7 +118,8 @@ def run_eval(variants: Sequence[Variant], *, personas: Sequence[str], problems: 
     if suite in ("interview", "all"):
         from interviewer.llm import get_llm
 
-        judge_llm = get_llm(judge) if judge else None
+        judge_name, _, judge_model = (judge or "").partition(":")
+        judge_llm = get_llm(judge_name, judge_model or None) if judge else None
         persona_llm = get_llm() if "llm" in personas else None
         cases = harness.make_cases(variants, personas, problems, repeat)
         records = harness.run_cases(cases, out_dir, workers=workers, progress=progress,

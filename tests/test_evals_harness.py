@@ -27,7 +27,7 @@ def test_eval_writes_jsonl_and_a_self_contained_html_report(
     out = tmp_path / "out"
     code = main(["eval", "--variants", str(a), str(b), "--personas", "average", "injecting",
                  "--problems", "fraud-detection", "--out", str(out), "--workers", "2",
-                 "--no-progress"])
+                 "--no-progress", "--judge", "eval-fake:fake-v1"])
     assert code == 0, capsys.readouterr().err
     records = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
     assert len(records) == 4
@@ -41,6 +41,7 @@ def test_eval_writes_jsonl_and_a_self_contained_html_report(
         m = r["metrics"]
         assert m["stage_coverage"] == 1.0 and m["leak_turns"] == 0
         assert m["turns"] == sum(m["turns_per_stage"].values())
+        assert set(m["judge"]) >= {"on_problem", "no_giveaways", "probe_relevance", "clarity"}
     by = {(r["variant"], r["persona"]): r["metrics"] for r in records}
     # Each run used its own variant's budget although both ran at the same time.
     assert by[("budget0", "average")]["probes"] == 0 < by[("base", "average")]["probes"]
@@ -49,7 +50,7 @@ def test_eval_writes_jsonl_and_a_self_contained_html_report(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") >= 3
     assert not re.search(r"""(src|href)=["']?https?://""", html)  # no CDN, nothing remote
-    assert "budget0" in html and "Deltas against base" in html
+    assert "budget0" in html and "Deltas against base" in html and "LLM judge" in html
     summary = json.loads((out / "summary.json").read_text())
     assert summary["deltas"]["budget0"]["probes"]["delta"] < 0
 

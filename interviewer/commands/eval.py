@@ -24,8 +24,9 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     p.add_argument("--suite", choices=["interview", "grading", "retrieval", "all"],
                    default="interview", help="which eval to run (default interview)")
-    p.add_argument("--judge", metavar="LLM", help="also rate each interview with this LLM provider "
-                   "(optional LLM judge; e.g. openai)")
+    p.add_argument("--judge", metavar="LLM[:MODEL]",
+                   help="also rate each interview with this LLM (optional LLM judge; e.g. "
+                   "openai:gpt-4o-mini, or eval-fake:fake-v1 for a smoke test)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -49,12 +50,15 @@ def run(args: argparse.Namespace) -> int:
     paths = args.variants or [str(VARIANTS_DIR / "baseline.yaml")]
     variants = load_variants(paths)
     if args.judge:
+        from evals import fakes
         from interviewer.llm import available_providers
 
-        if args.judge not in available_providers():
+        fakes.register()
+        judge_provider = args.judge.partition(":")[0]
+        if judge_provider not in available_providers():
             from interviewer.errors import UnknownIdError
 
-            raise UnknownIdError("LLM provider", args.judge, available_providers())
+            raise UnknownIdError("LLM provider", judge_provider, available_providers())
     personas = check_personas(args.personas) if args.personas else default_personas()
     problems = check_problems(args.problems)
     out = Path(args.out) if args.out else Path("evals/out") / time.strftime("%Y%m%d-%H%M%S")
