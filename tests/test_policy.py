@@ -59,10 +59,12 @@ def _grade(score: float, missing: list[str]) -> dict[str, Any]:
 PROBLEM = get_problem("video-recommendations")
 
 
-def test_covered_by_score_or_by_nothing_important_missing() -> None:
-    assert policy.is_covered(_grade(3.0, ["labels"]), RUBRIC)
+def test_covered_means_nothing_important_missing_whatever_the_score() -> None:
     assert policy.is_covered(_grade(1.0, ["privacy"]), RUBRIC)  # weight below the median
     assert not policy.is_covered(_grade(2.9, ["sources"]), RUBRIC)  # median weight counts
+    # a high (calibrated) stage score does not hide an important gap from the follow-up
+    assert not policy.is_covered(_grade(3.6, ["labels"]), RUBRIC)
+    assert policy.is_covered(_grade(3.6, []), RUBRIC)
 
 
 def test_followup_targets_most_important_missing_and_never_repeats() -> None:

@@ -411,3 +411,50 @@ def test_leaky_llm_text_is_replaced_by_the_offline_phrasing(
     first = svc.start(PID).turns[0]
     assert exemplar not in first.text
     assert first.engine.startswith("offline (fallback: leak guard")
+
+
+def test_llm_text_that_invents_numbers_or_skips_the_question_falls_back(
+    tmp_path: Path, no_retries: None
+) -> None:
+    llm, _ = _fake_llm(
+        "Welcome! Tell me what you would like to know?",  # opener: fine
+        "We have about 3 billion daily users.",  # clarification with an invented figure
+        "How would you frame this as a learning problem?",  # framing opener
+        "What data would you train on?",  # data opener
+        "Thanks for that answer.",  # a probe that asks nothing
+    )
+    svc = InterviewService(tmp_path / "s.db", llm=llm, grading_llm=None, search=RecordingSearch())
+    sid = svc.start(PID).id
+    (clar,) = svc.respond(sid, "How many users are there?")
+    assert clar.engine.startswith("offline (fallback: off brief: invented number 3")
+    assert "800 million" in clar.text
+    for _ in range(2):
+        svc.next_stage(sid)
+    (probe,) = svc.respond(sid, THIN)
+    assert probe.kind == "followup"
+    assert probe.engine == "offline (fallback: off brief: the question was not asked)"
+    assert probe.meta["asked"] in probe.text
+
+
+def test_per_service_overrides_budget_settings_and_prompt_pins(
+    tmp_path: Path, no_retries: None
+) -> None:
+    llm, _ = _fake_llm(*[GOOD] * 20)
+    settings = get_settings().model_copy(update={"max_answer_chars": 500})
+    svc = InterviewService(
+        tmp_path / "s.db",
+        llm=llm,
+        grading_llm=None,
+        search=RecordingSearch(),
+        settings=settings,
+        followup_budget=0,
+        prompt_versions={"ask": 1},
+    )
+    sid = svc.start(PID).id
+    assert svc.get(sid).turns[0].prompt_versions == ("ask@v1",)
+    for _ in range(2):
+        svc.next_stage(sid)
+    turns = svc.respond(sid, THIN + " " + "x" * 2000)
+    assert [t.kind for t in turns] == ["transition", "question"]  # budget 0: no follow-up
+    cand = [t for t in svc.get(sid).turns if t.role == "candidate"][-1]
+    assert len(cand.text) == 500

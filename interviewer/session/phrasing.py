@@ -143,10 +143,30 @@ def _malformed(text: str) -> str:
     return ""
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_ASKING = ("open", "probe", "refuse_injection", "refuse_reveal", "redirect", "nudge", "wrapup")
+
+
+def _off_brief(text: str, action: Action, allowed: str, candidate_text: str) -> str:
+    """Why an LLM reply strays from what it was asked to say ("" when it does not): a number
+    that is in neither the facts given nor the candidate's words is invented (a clarification
+    must never make up a figure), and a move that asks a question must contain one."""
+    known = {n.replace(",", "") for n in _NUMBER.findall(allowed + " " + candidate_text)}
+    invented = [n for n in _NUMBER.findall(text) if n.replace(",", "") not in known]
+    if invented:
+        return f"off brief: invented number {invented[0]}"
+    if action.intent in _ASKING and "?" not in text:
+        return "off brief: the question was not asked"
+    return ""
+
+
 class Phraser:
-    def __init__(self, llm: LLM, rubrics: Iterable[Rubric]) -> None:
+    def __init__(
+        self, llm: LLM, rubrics: Iterable[Rubric], versions: dict[str, int] | None = None
+    ) -> None:
         self.llm = llm
         self.rubrics = list(rubrics)
+        self.versions = dict(versions or {})  # prompt id -> pinned version (default: latest)
 
     def phrase(
         self,
@@ -189,7 +209,7 @@ class Phraser:
         except InterviewerError as exc:
             return self._fallback(base, str(exc), (rendered.tag,), tokens)
         text = _clean_llm(result.value)
-        bad = _malformed(text)
+        bad = _malformed(text) or _off_brief(text, action, allowed, last_message)
         if bad:
             return self._fallback(base, bad, (rendered.tag,), tokens)
         check = leak.check(
@@ -231,6 +251,7 @@ class Phraser:
             fact_text = "\n".join(f"- {f.answer.strip()}" for f in facts) or "(none)"
             return render(
                 "clarify",
+                self.versions.get("clarify"),
                 problem_title=problem.title,
                 stage_title=stage_title,
                 question=truncate_tokens(question, QUESTION_TOKENS),
@@ -238,6 +259,7 @@ class Phraser:
             )
         return render(
             "ask",
+            self.versions.get("ask"),
             problem_title=problem.title,
             stage_title=stage_title,
             stage_summary=stage_summary(state),

@@ -13,7 +13,6 @@ from interviewer.rubrics.models import Problem, Rubric
 from interviewer.session.state import WRAPUP, SessionState, StageState
 from interviewer.stages import STAGE_IDS, get_stage
 
-COVERED_SCORE = 3.0
 TIME_GRACE = 1.5  # a stage may run to 1.5x its budget before the policy moves on
 STRIKE_LIMIT = 3  # non-answers re-asked in one stage; the next one moves on
 
@@ -73,9 +72,10 @@ def current_question(state: SessionState) -> str:
 
 
 def is_covered(grade: dict[str, Any], rubric: Rubric) -> bool:
-    """Covered: a good score, or nothing important missing (weight at least the median)."""
-    if float(grade.get("score", 0.0)) >= COVERED_SCORE:
-        return True
+    """Covered: nothing important missing (a criterion of at least the median weight).
+
+    Deliberately not a stage-score threshold: the calibrated stage score rewards breadth, so a
+    good answer with one important gap would otherwise never be probed on it."""
     weights = {c.id: c.weight for c in rubric.criteria}
     median = statistics.median(weights.values()) if weights else 0.0
     return not any(weights.get(cid, 0.0) >= median for cid in grade.get("missing", []))
