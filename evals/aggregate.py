@@ -39,8 +39,9 @@ class MetricSpec:
             return persona_rank_spearman
         if self.key.startswith("pooled_latency_"):
             q = 50.0 if self.key.endswith("p50") else 95.0
-            return lambda rs: percentile([x for r in rs
-                                          for x in r.get("timings", {}).get("turn_ms", [])], q)
+            return lambda rs: percentile(
+                [x for r in rs for x in r.get("timings", {}).get("turn_ms", [])], q
+            )
         if self.num and self.den:
             num, den = self.num, self.den
 
@@ -60,16 +61,39 @@ class MetricSpec:
 
 
 SPECS: tuple[MetricSpec, ...] = (
-    MetricSpec("followup_targeting", "Follow-up targeting (probe target truly missing)", 1,
-               "probes_on_target", "probes_with_truth", (">=", 0.9)),
-    MetricSpec("followup_targeting_ref", "Follow-up targeting (vs reference offline grade)", 1,
-               "probes_ref_on_target", "probes_ref", short="Follow-up targeting (ref. grade)"),
-    MetricSpec("leakage", "Leakage (share of interviewer turns that leak)", -1,
-               "leak_turns", "interviewer_turns", ("<=", 0.0)),
-    MetricSpec("stage_coverage", "Stage coverage (share of 8 stages reached)", 1,
-               target=(">=", 1.0)),
-    MetricSpec("clarification_accuracy", "Clarification accuracy (fact figures in reply)", 1,
-               target=(">=", 0.95)),
+    MetricSpec(
+        "followup_targeting",
+        "Follow-up targeting (probe target truly missing)",
+        1,
+        "probes_on_target",
+        "probes_with_truth",
+        (">=", 0.9),
+    ),
+    MetricSpec(
+        "followup_targeting_ref",
+        "Follow-up targeting (vs reference offline grade)",
+        1,
+        "probes_ref_on_target",
+        "probes_ref",
+        short="Follow-up targeting (ref. grade)",
+    ),
+    MetricSpec(
+        "leakage",
+        "Leakage (share of interviewer turns that leak)",
+        -1,
+        "leak_turns",
+        "interviewer_turns",
+        ("<=", 0.0),
+    ),
+    MetricSpec(
+        "stage_coverage", "Stage coverage (share of 8 stages reached)", 1, target=(">=", 1.0)
+    ),
+    MetricSpec(
+        "clarification_accuracy",
+        "Clarification accuracy (fact figures in reply)",
+        1,
+        target=(">=", 0.95),
+    ),
     MetricSpec("persona_rank_spearman", "Persona ordering (Spearman, strong>average>weak)", 1),
     MetricSpec("overall_score", "Overall report score (0-4)", 0, fmt="{:.2f}"),
     MetricSpec("probes", "Probes per interview", 0, fmt="{:.2f}"),
@@ -90,23 +114,34 @@ def persona_rank_spearman(rs: Sequence[Record]) -> float | None:
     """Do overall scores order strong > average > weak? (the grader's end-to-end sanity)."""
     from scipy.stats import spearmanr
 
-    pts = [(PERSONA_RANK[r["persona"]], r["metrics"].get("overall_score")) for r in rs
-           if r["persona"] in PERSONA_RANK and r["metrics"].get("overall_score") is not None]
+    pts = [
+        (PERSONA_RANK[r["persona"]], r["metrics"].get("overall_score"))
+        for r in rs
+        if r["persona"] in PERSONA_RANK and r["metrics"].get("overall_score") is not None
+    ]
     if len(pts) < 3 or len({p[0] for p in pts}) < 2 or len({p[1] for p in pts}) < 2:
         return None
     return float(spearmanr([p[0] for p in pts], [p[1] for p in pts]).statistic)
 
 
 def judge_specs(records: Sequence[Record]) -> list[MetricSpec]:
-    keys = sorted({k for r in records for k in (r.get("metrics", {}).get("judge") or {})
-                   if k not in ("comment", "error")})
+    keys = sorted(
+        {
+            k
+            for r in records
+            for k in (r.get("metrics", {}).get("judge") or {})
+            if k not in ("comment", "error")
+        }
+    )
     specs: list[MetricSpec] = []
     for k in keys:
+
         def stat(rs: Sequence[Record], k: str = k) -> float | None:
             return mean((r["metrics"].get("judge") or {}).get(k) for r in rs)
 
-        specs.append(_JudgeSpec(JUDGE_PREFIX + k, f"LLM judge: {k} (1-5)", 1, fmt="{:.2f}",
-                                fn=stat))
+        specs.append(
+            _JudgeSpec(JUDGE_PREFIX + k, f"LLM judge: {k} (1-5)", 1, fmt="{:.2f}", fn=stat)
+        )
     return specs
 
 
@@ -126,8 +161,12 @@ def _value(spec: MetricSpec, rs: Sequence[Record], n_boot: int) -> dict[str, Any
     return {"value": value, "ci": [lo, hi], "n": len(rs), "pass": spec.passes(value)}
 
 
-def _delta(spec: MetricSpec, base: dict[tuple[Any, ...], Record],
-           other: dict[tuple[Any, ...], Record], n_boot: int) -> dict[str, Any]:
+def _delta(
+    spec: MetricSpec,
+    base: dict[tuple[Any, ...], Record],
+    other: dict[tuple[Any, ...], Record],
+    n_boot: int,
+) -> dict[str, Any]:
     fn = spec.stat()
     keys = sorted(set(base) & set(other))
     pairs = [(base[k], other[k]) for k in keys]
@@ -148,34 +187,56 @@ def _delta(spec: MetricSpec, base: dict[tuple[Any, ...], Record],
     return {"delta": d, "ci": [lo, hi], "pairs": len(pairs), "verdict": verdict}
 
 
-def summarise(records: Sequence[Record], variant_names: Sequence[str], *,
-              n_boot: int = 1000) -> dict[str, Any]:
+def summarise(
+    records: Sequence[Record], variant_names: Sequence[str], *, n_boot: int = 1000
+) -> dict[str, Any]:
     ok = [r for r in records if r.get("ok")]
     specs = [*SPECS, *judge_specs(ok)]
     by_variant = {v: [r for r in ok if r["variant"] == v] for v in variant_names}
-    out: dict[str, Any] = {"metrics": [{"key": s.key, "label": s.label, "better": s.better,
-                                        "target": list(s.target) if s.target else None,
-                                        "fmt": s.fmt} for s in specs],
-                           "variants": {}, "deltas": {}, "by_persona": {}, "errors": []}
+    out: dict[str, Any] = {
+        "metrics": [
+            {
+                "key": s.key,
+                "label": s.label,
+                "better": s.better,
+                "target": list(s.target) if s.target else None,
+                "fmt": s.fmt,
+            }
+            for s in specs
+        ],
+        "variants": {},
+        "deltas": {},
+        "by_persona": {},
+        "errors": [],
+    }
     for v, rs in by_variant.items():
         out["variants"][v] = {s.key: _value(s, rs, n_boot) for s in specs}
         out["variants"][v]["interviews"] = len(rs)
         personas = sorted({r["persona"] for r in rs}, key=_persona_order)
         out["by_persona"][v] = {
-            p: {s.key: s.stat()([r for r in rs if r["persona"] == p]) for s in specs
-                if s.key != "persona_rank_spearman"}
-            for p in personas}
+            p: {
+                s.key: s.stat()([r for r in rs if r["persona"] == p])
+                for s in specs
+                if s.key != "persona_rank_spearman"
+            }
+            for p in personas
+        }
     base_name = variant_names[0] if variant_names else None
     if base_name is not None:
         base = {_case(r): r for r in by_variant[base_name]}
         for v in variant_names[1:]:
             other = {_case(r): r for r in by_variant[v]}
             out["deltas"][v] = {s.key: _delta(s, base, other, n_boot) for s in specs}
-    out["errors"] = [{k: r.get(k) for k in ("variant", "persona", "problem", "repeat", "error")}
-                     for r in records if not r.get("ok")]
-    out["leak_examples"] = [dict(lk, variant=r["variant"], persona=r["persona"],
-                                 problem=r["problem"])
-                            for r in ok for lk in r.get("leaks", [])][:20]
+    out["errors"] = [
+        {k: r.get(k) for k in ("variant", "persona", "problem", "repeat", "error")}
+        for r in records
+        if not r.get("ok")
+    ]
+    out["leak_examples"] = [
+        dict(lk, variant=r["variant"], persona=r["persona"], problem=r["problem"])
+        for r in ok
+        for lk in r.get("leaks", [])
+    ][:20]
     return out
 
 
@@ -196,7 +257,13 @@ def fmt(value: float | None, pattern: str = "{:.3f}") -> str:
 def headline(summary: dict[str, Any], variant: str) -> dict[str, float | None]:
     """The figures a person asks about first, for one variant."""
     v = summary["variants"][variant]
-    keys = ("followup_targeting", "leakage", "stage_coverage", "clarification_accuracy",
-            "persona_rank_spearman", "pooled_latency_p50", "cost_usd")
+    keys = (
+        "followup_targeting",
+        "leakage",
+        "stage_coverage",
+        "clarification_accuracy",
+        "persona_rank_spearman",
+        "pooled_latency_p50",
+        "cost_usd",
+    )
     return {k: v[k]["value"] for k in keys if k in v}
-

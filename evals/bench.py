@@ -46,8 +46,7 @@ def help_seconds(runs: int) -> float:
     best = float("inf")
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run([*_interviewer_cmd(), "--help"], check=True, capture_output=True,
-                       timeout=60)
+        subprocess.run([*_interviewer_cmd(), "--help"], check=True, capture_output=True, timeout=60)
         best = min(best, time.perf_counter() - t)
     return round(best, 3)
 
@@ -69,16 +68,21 @@ def _tree_rss_mb(pid: int) -> float | None:
         return None
 
 
-def app_ready_seconds(env: dict[str, str],
-                      timeout_s: float = 180.0) -> tuple[float | None, float | None, str]:
+def app_ready_seconds(
+    env: dict[str, str], timeout_s: float = 180.0
+) -> tuple[float | None, float | None, str]:
     """Start ``interviewer serve`` on a free port and poll it until HTTP 200; returns the
     seconds to ready, the app's RSS (MB) once ready, and an error note."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*_interviewer_cmd(), "serve", "--host", "127.0.0.1", "--port",
-                             str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [*_interviewer_cmd(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         while time.perf_counter() - t0 < timeout_s:
             if proc.poll() is not None:
@@ -112,7 +116,7 @@ def _answers(problems: Sequence[str], per_problem: int) -> list[tuple[str, str, 
         problem = get_problem(pid)
         rubrics = {s: effective_rubric(r, problem) for s, r in load_rubrics().items()}
         persona = make_persona("average", problem, rubrics, seed=1)
-        for stage in list(rubrics)[1:per_problem + 1]:
+        for stage in list(rubrics)[1 : per_problem + 1]:
             persona.sent[stage] = 1
             out.append((pid, stage, persona.answer(stage, None, 1, "")))
     return out
@@ -179,11 +183,15 @@ def turn_overhead(index_dir: Path, db: Path, quick: bool) -> dict[str, Any]:
             if done:
                 break
             stage = last[-1].stage if last else stage
-    return {"turn_overhead_ms_p50": _p(turn_ms, 50), "turn_overhead_ms_p95": _p(turn_ms, 95),
-            "raw_embed_query_ms_p50": _p(raw_ms, 50), "turns_measured": len(turn_ms),
-            # Where the turn goes: grading the stage's merged answer (all answers so far).
-            "turn_grade_ms_p50": _p(in_grade_ms, 50),
-            "turn_grade_share": round(sum(in_grade_ms) / sum(turn_ms), 3) if turn_ms else None}
+    return {
+        "turn_overhead_ms_p50": _p(turn_ms, 50),
+        "turn_overhead_ms_p95": _p(turn_ms, 95),
+        "raw_embed_query_ms_p50": _p(raw_ms, 50),
+        "turns_measured": len(turn_ms),
+        # Where the turn goes: grading the stage's merged answer (all answers so far).
+        "turn_grade_ms_p50": _p(in_grade_ms, 50),
+        "turn_grade_share": round(sum(in_grade_ms) / sum(turn_ms), 3) if turn_ms else None,
+    }
 
 
 def grade_ms(quick: bool) -> float | None:
@@ -207,17 +215,19 @@ def prompt_tokens_fake_llm(db: Path) -> dict[str, Any]:
     from evals.variants import Variant
 
     fakes.register()
-    variant = Variant(name="bench-fake", provider=fakes.PROVIDER, model="fake-v1",
-                      retrieval_k=0)
+    variant = Variant(name="bench-fake", provider=fakes.PROVIDER, model="fake-v1", retrieval_k=0)
     rec = run_interview(Case(variant, "weak", "video-recommendations", 0), db)
     if not rec.get("ok"):
         return {"max_prompt_tokens": None, "prompt_tokens_error": rec.get("error")}
     m = rec["metrics"]
     calls = list(rec["prompt_tokens_per_call"])
     half = len(calls) // 2
-    return {"max_prompt_tokens": m["max_prompt_tokens"], "llm_calls": m["llm_calls"],
-            "max_prompt_tokens_early": max(calls[:half], default=0),
-            "max_prompt_tokens_late": max(calls[half:], default=0)}
+    return {
+        "max_prompt_tokens": m["max_prompt_tokens"],
+        "llm_calls": m["llm_calls"],
+        "max_prompt_tokens_early": max(calls[:half], default=0),
+        "max_prompt_tokens_late": max(calls[half:], default=0),
+    }
 
 
 def concurrent_sessions(db: Path, n: int, turns: int) -> dict[str, Any]:
@@ -232,8 +242,10 @@ def concurrent_sessions(db: Path, n: int, turns: int) -> dict[str, Any]:
 
     def worker(i: int) -> None:
         view = svc.start(TURN_PROBLEMS[i % len(TURN_PROBLEMS)], user=f"user{i}")
-        mine = [f"Session {i}: we log impressions and clicks as implicit labels, turn {j}."
-                for j in range(turns)]
+        mine = [
+            f"Session {i}: we log impressions and clicks as implicit labels, turn {j}."
+            for j in range(turns)
+        ]
         for text in mine:
             t = time.perf_counter()
             svc.respond(view.id, text, user=f"user{i}")
@@ -249,8 +261,11 @@ def concurrent_sessions(db: Path, n: int, turns: int) -> dict[str, Any]:
         t.start()
     for t in threads:
         t.join()
-    return {"concurrent_sessions": n, "concurrent_turn_ms_p95": _p(ms, 95),
-            "cross_talk_sessions": len(bad)}
+    return {
+        "concurrent_sessions": n,
+        "concurrent_turn_ms_p95": _p(ms, 95),
+        "cross_talk_sessions": len(bad),
+    }
 
 
 def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -268,16 +283,29 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None
     out: dict[str, Any] = {"quick": quick, "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="interviewer-bench-") as tmp:
         data = Path(tmp)
-        env = {**os.environ, "INTERVIEWER_DATA_DIR": str(data),
-               "INTERVIEWER_INDEX_DIR": str(data / "index"), "INTERVIEWER_LLM": "offline"}
+        env = {
+            **os.environ,
+            "INTERVIEWER_DATA_DIR": str(data),
+            "INTERVIEWER_INDEX_DIR": str(data / "index"),
+            "INTERVIEWER_LLM": "offline",
+        }
         say("interviewer --help (subprocess)")
         out["help_s"] = help_seconds(3 if quick else 7)
         say("ingest vs raw embedding throughput")
         from interviewer.ingest import ingest_paths, measure_ingest_throughput
 
         ing = measure_ingest_throughput(paths)
-        out.update({k: ing[k] for k in ("ingest_chunks_per_s", "raw_embed_chunks_per_s",
-                                        "chunks", "reingest_seconds")})
+        out.update(
+            {
+                k: ing[k]
+                for k in (
+                    "ingest_chunks_per_s",
+                    "raw_embed_chunks_per_s",
+                    "chunks",
+                    "reingest_seconds",
+                )
+            }
+        )
         say("building the bench index")
         ingest_paths(paths, data / "index")
         say("app cold start (interviewer serve subprocess)")
@@ -312,27 +340,46 @@ def targets(r: dict[str, Any], prompt_cap: int) -> dict[str, dict[str, Any]]:
     growth = round(late / early, 3) if early and late else None
     return {
         "turn_overhead_ratio": check(r.get("turn_overhead_ratio"), lambda v: v <= 3.0, "<= 3"),
-        "turn_overhead_ms_p50": check(r.get("turn_overhead_ms_p50"), lambda v: v < 100,
-                                      "< 100 ms"),
+        "turn_overhead_ms_p50": check(r.get("turn_overhead_ms_p50"), lambda v: v < 100, "< 100 ms"),
         "ingest_ratio": check(r.get("ingest_ratio"), lambda v: v >= 0.8, ">= 0.8"),
         "help_s": check(r.get("help_s"), lambda v: v < 0.5, "< 0.5 s"),
-        "max_prompt_tokens": check(r.get("max_prompt_tokens"), lambda v: v <= prompt_cap,
-                                   f"<= {prompt_cap} (llm_max_prompt_tokens)"),
-        "prompt_tokens_growth": check(growth, lambda v: v <= 1.25,
-                                      "late/early max <= 1.25 (no growth with turns)"),
-        "cross_talk_sessions": check(r.get("cross_talk_sessions"), lambda v: v == 0,
-                                     "0 of 20 concurrent sessions"),
+        "max_prompt_tokens": check(
+            r.get("max_prompt_tokens"),
+            lambda v: v <= prompt_cap,
+            f"<= {prompt_cap} (llm_max_prompt_tokens)",
+        ),
+        "prompt_tokens_growth": check(
+            growth, lambda v: v <= 1.25, "late/early max <= 1.25 (no growth with turns)"
+        ),
+        "cross_talk_sessions": check(
+            r.get("cross_talk_sessions"), lambda v: v == 0, "0 of 20 concurrent sessions"
+        ),
     }
 
 
 def table(r: dict[str, Any]) -> str:
-    keys = ("turn_overhead_ms_p50", "turn_overhead_ms_p95", "raw_embed_query_ms_p50",
-            "turn_overhead_ratio", "turn_grade_ms_p50", "turn_grade_share", "grade_ms_p50",
-            "ingest_chunks_per_s",
-            "raw_embed_chunks_per_s", "ingest_ratio", "reingest_seconds", "help_s",
-            "app_ready_s", "rss_mb_peak", "rss_mb_app_ready", "max_prompt_tokens",
-            "max_prompt_tokens_early", "max_prompt_tokens_late", "concurrent_turn_ms_p95",
-            "cross_talk_sessions")
+    keys = (
+        "turn_overhead_ms_p50",
+        "turn_overhead_ms_p95",
+        "raw_embed_query_ms_p50",
+        "turn_overhead_ratio",
+        "turn_grade_ms_p50",
+        "turn_grade_share",
+        "grade_ms_p50",
+        "ingest_chunks_per_s",
+        "raw_embed_chunks_per_s",
+        "ingest_ratio",
+        "reingest_seconds",
+        "help_s",
+        "app_ready_s",
+        "rss_mb_peak",
+        "rss_mb_app_ready",
+        "max_prompt_tokens",
+        "max_prompt_tokens_early",
+        "max_prompt_tokens_late",
+        "concurrent_turn_ms_p95",
+        "cross_talk_sessions",
+    )
     lines = [f"{'measure':<26}{'value':>12}"]
     lines += [f"{k:<26}{_show(r.get(k)):>12}" for k in keys]
     lines += ["", f"{'target':<24}{'value':>10}  {'want':<48}result"]

@@ -22,10 +22,13 @@ PROVIDER = "eval-fake"
 STYLES = ("fake-v1", "fake-v2")
 _WORD = re.compile(r"[a-z]{4,}")
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
-_STOP = frozenset(_WORD.findall(
-    "that this with from what which their there about would could should have they them into "
-    "than then when will your much many more most some such only also each other over answer "
-    "candidate"))
+_STOP = frozenset(
+    _WORD.findall(
+        "that this with from what which their there about would could should have they them into "
+        "than then when will your much many more most some such only also each other over answer "
+        "candidate"
+    )
+)
 
 
 def _text(m: BaseMessage) -> str:
@@ -40,7 +43,7 @@ def _after(label: str, text: str) -> str:
 def _between(text: str, start: str, end: str) -> str:
     i = text.find(start)
     j = text.find(end, i + len(start)) if i >= 0 else -1
-    return text[i + len(start):j] if i >= 0 and j >= 0 else ""
+    return text[i + len(start) : j] if i >= 0 and j >= 0 else ""
 
 
 class EvalFakeChat(BaseChatModel):
@@ -52,9 +55,13 @@ class EvalFakeChat(BaseChatModel):
     def _llm_type(self) -> str:
         return "eval-fake"
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         reply = self.respond([_text(m) for m in messages])
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
@@ -64,12 +71,17 @@ class EvalFakeChat(BaseChatModel):
         if "Reply with only a JSON object" in system and "criteria" in system:
             return self._grade(system, user)
         if "EVAL-JUDGE" in system:
-            return json.dumps({"scores": {k: 4 for k in re.findall(r"^- (\w+):", system,
-                                                                     re.M)},
-                               "comment": "scripted judge"})
+            return json.dumps(
+                {
+                    "scores": {k: 4 for k in re.findall(r"^- (\w+):", system, re.M)},
+                    "comment": "scripted judge",
+                }
+            )
         if "role-playing" in system:
-            return ("I would start by agreeing on the goal and the scale, then build a simple "
-                    "baseline before anything more complex.")
+            return (
+                "I would start by agreeing on the goal and the scale, then build a simple "
+                "baseline before anything more complex."
+            )
         if "clarifying question" in system:
             return self._clarify(user)
         return self._ask(user)
@@ -80,14 +92,17 @@ class EvalFakeChat(BaseChatModel):
         if self.style == "fake-v2":
             last = _between(user, '"""', '"""').strip()
             echo = " ".join(last.split()[:6])
-            lead = f"Interesting, you said \"{echo}\". " if echo and echo != "(none)" else ""
+            lead = f'Interesting, you said "{echo}". ' if echo and echo != "(none)" else ""
             return f"{lead}Let me ask you this. {question}"
         lead = "Thanks." if "follow-up" in move else ""
         return f"{lead} {question}".strip()
 
     def _clarify(self, user: str) -> str:
-        facts = [line[2:].strip() for line in user.split("Facts you may use:")[-1].splitlines()
-                 if line.startswith("- ")]
+        facts = [
+            line[2:].strip()
+            for line in user.split("Facts you may use:")[-1].splitlines()
+            if line.startswith("- ")
+        ]
         if not facts:
             return "That isn't specified. Please make a reasonable assumption and state it."
         if self.style == "fake-v2":
@@ -104,8 +119,9 @@ class EvalFakeChat(BaseChatModel):
             words = set(_WORD.findall(line.group(1).lower())) if line else set()
             rubric[cid] = words - _STOP
         answer = _between(user, "<answer>", "</answer>").strip()
-        sentences = [s.strip() for s in _SENT.split(answer)
-                     if len(s.split()) >= 4 and "[removed:" not in s]
+        sentences = [
+            s.strip() for s in _SENT.split(answer) if len(s.split()) >= 4 and "[removed:" not in s
+        ]
         out = []
         for cid in ids:
             best, hits = "", 0
@@ -116,8 +132,14 @@ class EvalFakeChat(BaseChatModel):
             score = min(4, hits) if self.style == "fake-v1" else min(4, 1 + hits)
             if not best:
                 score = 0
-            out.append({"id": cid, "score": score, "evidence": best,
-                        "rationale": f"{hits} description words in the best sentence"})
+            out.append(
+                {
+                    "id": cid,
+                    "score": score,
+                    "evidence": best,
+                    "rationale": f"{hits} description words in the best sentence",
+                }
+            )
         return json.dumps({"criteria": out})
 
 
@@ -125,8 +147,9 @@ def _factory(settings: Any, model: str) -> EvalFakeChat:
     from interviewer.errors import ConfigError
 
     if model not in STYLES:
-        raise ConfigError(f"the {PROVIDER!r} provider has models {', '.join(STYLES)}, "
-                          f"not {model!r}")
+        raise ConfigError(
+            f"the {PROVIDER!r} provider has models {', '.join(STYLES)}, not {model!r}"
+        )
     return EvalFakeChat(style=model)
 
 

@@ -51,8 +51,9 @@ class TokenMeter(BaseCallbackHandler):
         self._open: dict[UUID, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
-    def on_chat_model_start(self, serialized: Any, messages: list[list[Any]], *,
-                            run_id: UUID, **kwargs: Any) -> None:
+    def on_chat_model_start(
+        self, serialized: Any, messages: list[list[Any]], *, run_id: UUID, **kwargs: Any
+    ) -> None:
         from interviewer.tokens import count_tokens
 
         batch = messages[0] if messages else []
@@ -80,8 +81,9 @@ def prices() -> dict[str, dict[str, float]]:
     import yaml
 
     data = yaml.safe_load(PRICES.read_text(encoding="utf-8")) or {}
-    return {str(k): {"input": float(v["input"]), "output": float(v["output"])}
-            for k, v in data.items()}
+    return {
+        str(k): {"input": float(v["input"]), "output": float(v["output"])} for k, v in data.items()
+    }
 
 
 def cost_usd(variant: Variant, model: str, prompt: int, completion: int) -> float | None:
@@ -129,8 +131,9 @@ def _service_kwargs(v: Variant) -> dict[str, Any]:
     return out
 
 
-def run_interview(case: Case, db_path: Path, *, judge_llm: Any = None,
-                  persona_llm: Any = None) -> dict[str, Any]:
+def run_interview(
+    case: Case, db_path: Path, *, judge_llm: Any = None, persona_llm: Any = None
+) -> dict[str, Any]:
     """One full interview; returns the JSONL record (never raises for an engine error)."""
     from interviewer.rubrics.loader import get_problem
 
@@ -139,24 +142,41 @@ def run_interview(case: Case, db_path: Path, *, judge_llm: Any = None,
     try:
         problem = get_problem(case.problem)
         rubrics = _effective_rubrics(problem)
-        persona = make_persona(case.persona, problem, rubrics, seed=case.repeat,
-                               llm=persona_llm)
+        persona = make_persona(case.persona, problem, rubrics, seed=case.repeat, llm=persona_llm)
         from evals import overrides
 
-        with overrides.applied({"followup_budget": v.followup_budget,
-                                "citations_per_gap": v.citations_per_gap}, v.prompts):
+        with overrides.applied(
+            {"followup_budget": v.followup_budget, "citations_per_gap": v.citations_per_gap},
+            v.prompts,
+        ):
             record = _interview(case, problem, rubrics, persona, db_path, judge_llm)
     except Exception as exc:  # one broken case must not sink a long run
-        record = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
-                  "traceback": traceback.format_exc(limit=6)}
-    record.update({"variant": v.name, "persona": case.persona, "problem": case.problem,
-                   "repeat": case.repeat, "started": round(started, 3)})
+        record = {
+            "ok": False,
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(limit=6),
+        }
+    record.update(
+        {
+            "variant": v.name,
+            "persona": case.persona,
+            "problem": case.problem,
+            "repeat": case.repeat,
+            "started": round(started, 3),
+        }
+    )
     record.setdefault("timings", {})["total_s"] = round(time.time() - started, 3)
     return record
 
 
-def _interview(case: Case, problem: Any, rubrics: dict[str, Any], persona: Persona,
-               db_path: Path, judge_llm: Any) -> dict[str, Any]:
+def _interview(
+    case: Case,
+    problem: Any,
+    rubrics: dict[str, Any],
+    persona: Persona,
+    db_path: Path,
+    judge_llm: Any,
+) -> dict[str, Any]:
     from interviewer.grading import grade
     from interviewer.llm import get_llm
     from interviewer.session.service import InterviewService
@@ -168,8 +188,14 @@ def _interview(case: Case, problem: Any, rubrics: dict[str, Any], persona: Perso
         llm.chat.callbacks = [meter]
     grading_llm = llm if (v.grader.llm and not llm.offline) else None
     grader = functools.partial(grade, llm_weight=v.grader.llm_weight)
-    svc = InterviewService(db_path, llm=llm, grading_llm=grading_llm, grader=grader,
-                           search=_search_fn(v), **_service_kwargs(v))
+    svc = InterviewService(
+        db_path,
+        llm=llm,
+        grading_llm=grading_llm,
+        grader=grader,
+        search=_search_fn(v),
+        **_service_kwargs(v),
+    )
     view = svc.start(case.problem, user=f"eval:{v.name}")
     truth: list[frozenset[str] | None] = [None] * len(view.turns)
     last = list(view.turns)
@@ -205,8 +231,11 @@ def _interview(case: Case, problem: Any, rubrics: dict[str, Any], persona: Perso
         truth += [None] * (len(turns) - len(truth))
 
     def ref(stage_id: str, target: str, upto: int) -> bool | None:
-        merged = "\n\n".join(str(t["text"]) for t in turns[:upto + 1]
-                             if t["role"] == "candidate" and t["stage"] == stage_id)
+        merged = "\n\n".join(
+            str(t["text"])
+            for t in turns[: upto + 1]
+            if t["role"] == "candidate" and t["stage"] == stage_id
+        )
         if stage_id not in rubrics:
             return None
         g = grade(stage_id, merged, problem, rubric=rubrics[stage_id])
@@ -263,15 +292,29 @@ def _interview(case: Case, problem: Any, rubrics: dict[str, Any], persona: Perso
         "metrics": metrics,
         "prompt_versions": transcript.get("prompt_versions", []),
         "variant_prompts": v.prompt_tags(),
-        "models": {"provider": v.provider, "model": llm.model, "engine": llm.label,
-                   "grader": "llm+offline" if grading_llm is not None else "offline",
-                   "llm_weight": v.grader.llm_weight},
-        "settings": {"followup_budget": v.followup_budget, "retrieval_k": v.retrieval_k,
-                     "citations_per_gap": v.citations_per_gap},
+        "models": {
+            "provider": v.provider,
+            "model": llm.model,
+            "engine": llm.label,
+            "grader": "llm+offline" if grading_llm is not None else "offline",
+            "llm_weight": v.grader.llm_weight,
+        },
+        "settings": {
+            "followup_budget": v.followup_budget,
+            "retrieval_k": v.retrieval_k,
+            "citations_per_gap": v.citations_per_gap,
+        },
         "timings": {"turn_ms": [round(x, 2) for x in latencies]},
         "leaks": [{"turn": lk.turn, "kind": lk.kind, "detail": lk.detail} for lk in leaks[:10]],
-        "probes": [{"stage": p.stage, "target": p.target, "truly_missing": p.truly_missing,
-                    "ref_missing": p.ref_missing} for p in probes],
+        "probes": [
+            {
+                "stage": p.stage,
+                "target": p.target,
+                "truly_missing": p.truly_missing,
+                "ref_missing": p.ref_missing,
+            }
+            for p in probes
+        ],
         "cut_off": cut_off,
         "prompt_tokens_per_call": [c[0] for c in meter.calls],
     }
@@ -291,9 +334,15 @@ def prepare(variants: Sequence[Variant]) -> None:
         ensure_index()
 
 
-def run_cases(cases: Sequence[Case], out_dir: Path, *, workers: int = 2,
-              progress: bool = True, judge_llm: Any = None,
-              persona_llm: Any = None) -> list[dict[str, Any]]:
+def run_cases(
+    cases: Sequence[Case],
+    out_dir: Path,
+    *,
+    workers: int = 2,
+    progress: bool = True,
+    judge_llm: Any = None,
+    persona_llm: Any = None,
+) -> list[dict[str, Any]]:
     """Run every case, appending records to ``out_dir/records.jsonl`` as they finish."""
     from tqdm import tqdm
 
@@ -302,12 +351,22 @@ def run_cases(cases: Sequence[Case], out_dir: Path, *, workers: int = 2,
     db_path = out_dir / "sessions.db"
     records: list[dict[str, Any]] = []
     lock = threading.Lock()
-    bar = tqdm(total=len(cases), desc="eval", unit="interview", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
-    with path.open("w", encoding="utf-8") as fh, \
-            ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(run_interview, c, db_path, judge_llm=judge_llm,
-                               persona_llm=persona_llm) for c in cases]
+    bar = tqdm(
+        total=len(cases),
+        desc="eval",
+        unit="interview",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+    with (
+        path.open("w", encoding="utf-8") as fh,
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+    ):
+        futures = [
+            pool.submit(run_interview, c, db_path, judge_llm=judge_llm, persona_llm=persona_llm)
+            for c in cases
+        ]
         for fut in as_completed(futures):
             rec = fut.result()
             with lock:
@@ -318,12 +377,19 @@ def run_cases(cases: Sequence[Case], out_dir: Path, *, workers: int = 2,
             bar.update(1)
     bar.close()
     order = {(*c.key, c.variant.name): i for i, c in enumerate(cases)}
-    records.sort(key=lambda r: order.get((r["persona"], r["problem"], r["repeat"],
-                                          r["variant"]), 0))
+    records.sort(
+        key=lambda r: order.get((r["persona"], r["problem"], r["repeat"], r["variant"]), 0)
+    )
     return records
 
 
-def make_cases(variants: Sequence[Variant], personas: Sequence[str], problems: Sequence[str],
-               repeat: int) -> list[Case]:
-    return [Case(v, p, pr, r) for pr in problems for p in personas for r in range(repeat)
-            for v in variants]
+def make_cases(
+    variants: Sequence[Variant], personas: Sequence[str], problems: Sequence[str], repeat: int
+) -> list[Case]:
+    return [
+        Case(v, p, pr, r)
+        for pr in problems
+        for p in personas
+        for r in range(repeat)
+        for v in variants
+    ]

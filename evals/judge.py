@@ -30,18 +30,25 @@ def _messages(transcript: dict[str, Any], problem: Any) -> list[Any]:
     from interviewer.llm.base import Message
 
     crit = "\n".join(f"- {k}: {v}" for k, v in CRITERIA.items())
-    lines = [f"{t['role'].upper()} [{t['stage']}/{t['kind']}]: {t['text']}"
-             for t in transcript.get("turns", []) if t.get("kind") != "report"]
+    lines = [
+        f"{t['role'].upper()} [{t['stage']}/{t['kind']}]: {t['text']}"
+        for t in transcript.get("turns", [])
+        if t.get("kind") != "report"
+    ]
     body = "\n".join(lines)
     if len(body) > MAX_TRANSCRIPT_CHARS:  # keep the prompt bounded; the start and end matter
         half = MAX_TRANSCRIPT_CHARS // 2
         body = body[:half] + "\n[...]\n" + body[-half:]
-    system = ("EVAL-JUDGE. You review a mock ML system design interview and rate the "
-              "INTERVIEWER (not the candidate) from 1 (poor) to 5 (excellent) on each "
-              f"criterion:\n{crit}\nReply with only a JSON object: "
-              '{"scores": {"<criterion>": <1-5>, ...}, "comment": "<one sentence>"}')
-    return [Message("system", system),
-            Message("user", f"Problem: {problem.title}\n\nTranscript:\n{body}")]
+    system = (
+        "EVAL-JUDGE. You review a mock ML system design interview and rate the "
+        "INTERVIEWER (not the candidate) from 1 (poor) to 5 (excellent) on each "
+        f"criterion:\n{crit}\nReply with only a JSON object: "
+        '{"scores": {"<criterion>": <1-5>, ...}, "comment": "<one sentence>"}'
+    )
+    return [
+        Message("system", system),
+        Message("user", f"Problem: {problem.title}\n\nTranscript:\n{body}"),
+    ]
 
 
 def judge_transcript(llm: Any, transcript: dict[str, Any], problem: Any) -> dict[str, Any]:
@@ -56,8 +63,9 @@ def judge_transcript(llm: Any, transcript: dict[str, Any], problem: Any) -> dict
             raise ValueError(f"need a 1-5 score for each of {list(CRITERIA)}")
 
     try:
-        result = invoke_structured(llm, _messages(transcript, problem), JudgeOutput,
-                                   validate=validate)
+        result = invoke_structured(
+            llm, _messages(transcript, problem), JudgeOutput, validate=validate
+        )
     except InterviewerError as exc:
         return {"error": str(exc)[:200]}
     out: dict[str, Any] = {k: int(result.value.scores[k]) for k in CRITERIA}

@@ -24,8 +24,11 @@ NGRAM = 6
 MAX_CONCEPTS = 3  # this many unused rubric concepts in one interviewer turn reads as a list
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_SCORE = re.compile(r"\b[0-4](?:\.\d)?\s*(?:/|out of)\s*4\b|\b(?:your|the) (?:score|grade) "
-                    r"(?:is|was)\b|\b(?:strong |lean )?(?:no )?hire\b", re.I)
+_SCORE = re.compile(
+    r"\b[0-4](?:\.\d)?\s*(?:/|out of)\s*4\b|\b(?:your|the) (?:score|grade) "
+    r"(?:is|was)\b|\b(?:strong |lean )?(?:no )?hire\b",
+    re.I,
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 Turn = dict[str, Any]
@@ -38,7 +41,7 @@ def tokens(text: str) -> list[str]:
 
 def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
     toks = tokens(text)
-    return {tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)}
+    return {tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)}
 
 
 def numbers(text: str) -> list[str]:
@@ -47,8 +50,9 @@ def numbers(text: str) -> list[str]:
 
 def _has_phrase(haystack_tokens: str, phrase: str) -> bool:
     needle = " ".join(tokens(phrase))
-    return bool(needle) and re.search(r"\b" + re.escape(needle) + r"s?\b",
-                                      haystack_tokens) is not None
+    return (
+        bool(needle) and re.search(r"\b" + re.escape(needle) + r"s?\b", haystack_tokens) is not None
+    )
 
 
 def rubric_secret_texts(rubric: Rubric) -> list[str]:
@@ -81,8 +85,14 @@ class Leak:
     detail: str
 
 
-def find_leaks(turns: Sequence[Turn], problem: Problem, rubrics: dict[str, Rubric], *,
-               n: int = NGRAM, extra_asked: Iterable[str] = ()) -> list[Leak]:
+def find_leaks(
+    turns: Sequence[Turn],
+    problem: Problem,
+    rubrics: dict[str, Rubric],
+    *,
+    n: int = NGRAM,
+    extra_asked: Iterable[str] = (),
+) -> list[Leak]:
     """Interviewer turns (before the report) that give away rubric text, a list of rubric
     concepts the candidate did not use, a hidden fact nobody asked about, or a score."""
     secret: set[tuple[str, ...]] = set()
@@ -123,8 +133,12 @@ def find_leaks(turns: Sequence[Turn], problem: Problem, rubrics: dict[str, Rubri
         if rubric is not None:
             low = " ".join(tokens(text))
             ok = " ".join(tokens(" ".join([*base_allowed, *opened, *revealed, *said])))
-            used = {k.lower() for c in rubric.criteria for k in c.concepts
-                    if _has_phrase(low, k) and not _has_phrase(ok, k)}
+            used = {
+                k.lower()
+                for c in rubric.criteria
+                for k in c.concepts
+                if _has_phrase(low, k) and not _has_phrase(ok, k)
+            }
             if len(used) >= MAX_CONCEPTS:
                 leaks.append(Leak(i, "concepts", ", ".join(sorted(used))))
         if _SCORE.search(text):
@@ -135,8 +149,11 @@ def find_leaks(turns: Sequence[Turn], problem: Problem, rubrics: dict[str, Rubri
 # ---------------------------------------------------------------------------- the others
 def stage_coverage(turns: Sequence[Turn]) -> float:
     """Share of the 8 stages in which the interviewer asked at least the opening question."""
-    reached = {t.get("stage") for t in turns
-               if t.get("role") == "interviewer" and t.get("kind") in ("question", "followup")}
+    reached = {
+        t.get("stage")
+        for t in turns
+        if t.get("role") == "interviewer" and t.get("kind") in ("question", "followup")
+    }
     return sum(s in reached for s in STAGE_IDS) / len(STAGE_IDS)
 
 
@@ -149,14 +166,15 @@ def turns_per_stage(turns: Sequence[Turn]) -> dict[str, int]:
     return out
 
 
-def clarification_accuracy(turns: Sequence[Turn], problem: Problem,
-                           question_index: int | None, fact_ids: Sequence[str]) -> float | None:
+def clarification_accuracy(
+    turns: Sequence[Turn], problem: Problem, question_index: int | None, fact_ids: Sequence[str]
+) -> float | None:
     """Share of the asked facts whose every figure appears in the interviewer's reply to the
     clarifying question (``question_index``: the candidate turn that asked it)."""
     if question_index is None or not fact_ids:
         return None
     reply: list[str] = []
-    for t in turns[question_index + 1:]:
+    for t in turns[question_index + 1 :]:
         if t.get("role") == "candidate":
             break
         reply.append(str(t.get("text", "")))
@@ -176,8 +194,11 @@ class Probe:
     ref_missing: bool | None = None  # reference offline grade of the answer so far scored <= 1
 
 
-def probes_from(turns: Sequence[Turn], truth: Sequence[frozenset[str] | None],
-                ref: Callable[[str, str, int], bool | None] | None = None) -> list[Probe]:
+def probes_from(
+    turns: Sequence[Turn],
+    truth: Sequence[frozenset[str] | None],
+    ref: Callable[[str, str, int], bool | None] | None = None,
+) -> list[Probe]:
     """Probes (follow-ups with a target) and the ground truth after the preceding answer.
 
     ``truth[i]`` is the persona's covered set for turn ``i``'s stage after candidate turn ``i``
@@ -196,8 +217,14 @@ def probes_from(turns: Sequence[Turn], truth: Sequence[frozenset[str] | None],
             continue
         stage = str(t.get("stage"))
         truly = None if last_cov is None else target not in last_cov
-        out.append(Probe(stage, str(target), truly,
-                         ref(stage, str(target), last_i) if ref is not None else None))
+        out.append(
+            Probe(
+                stage,
+                str(target),
+                truly,
+                ref(stage, str(target), last_i) if ref is not None else None,
+            )
+        )
     return out
 
 
@@ -222,9 +249,14 @@ def mean(xs: Iterable[float | None]) -> float | None:
 
 
 # ---------------------------------------------------------------------------- bootstrap
-def bootstrap_ci(values: Sequence[Any], stat: Callable[[Sequence[Any]], float | None], *,
-                 n_boot: int = 2000, seed: int = 0,
-                 alpha: float = 0.05) -> tuple[float | None, float | None]:
+def bootstrap_ci(
+    values: Sequence[Any],
+    stat: Callable[[Sequence[Any]], float | None],
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> tuple[float | None, float | None]:
     """Percentile bootstrap CI of ``stat`` over ``values`` (resampled with replacement)."""
     import numpy as np
 

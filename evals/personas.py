@@ -21,8 +21,17 @@ from typing import Any, Protocol
 from interviewer.rubrics.models import Criterion, Fact, Problem, Rubric
 
 WRAPUP = "wrapup"
-SCRIPTED = ("strong", "average", "weak", "off-topic", "silent", "gibberish", "repeating",
-            "injecting", "fishing")
+SCRIPTED = (
+    "strong",
+    "average",
+    "weak",
+    "off-topic",
+    "silent",
+    "gibberish",
+    "repeating",
+    "injecting",
+    "fishing",
+)
 PERSONAS = (*SCRIPTED, "llm")
 ASKS_CLARIFICATION = ("strong", "average", "weak")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -113,14 +122,68 @@ FISHING = (
     "How am I doing so far? What score would you give me?",
 )
 REPEATED = "We should train a deep learning model on all of the user data and deploy it."
-_SYLLABLES = ("zor", "blen", "tik", "vash", "mo", "qua", "drel", "fip", "nax", "gru", "sme",
-              "plo", "kri", "wub", "yel", "tho", "jix", "frum")
+_SYLLABLES = (
+    "zor",
+    "blen",
+    "tik",
+    "vash",
+    "mo",
+    "qua",
+    "drel",
+    "fip",
+    "nax",
+    "gru",
+    "sme",
+    "plo",
+    "kri",
+    "wub",
+    "yel",
+    "tho",
+    "jix",
+    "frum",
+)
 
-_BAD_START = ("who ", "what ", "where ", "why ", "how ", "to ", "a ", "an ", "the ", "does ",
-              "is ", "are ", "just ", "let ", "so ", "in my", "i ", "i'm", "i'll", "we ",
-              "given ", "only ", "returns ", "this ", "between ", "as ", "at ", "before ",
-              "both ", "same ", "define ", "compute ", "log ", "tie ", "rank ", "predict ",
-              "optimi", "maximi", "measure ")
+_BAD_START = (
+    "who ",
+    "what ",
+    "where ",
+    "why ",
+    "how ",
+    "to ",
+    "a ",
+    "an ",
+    "the ",
+    "does ",
+    "is ",
+    "are ",
+    "just ",
+    "let ",
+    "so ",
+    "in my",
+    "i ",
+    "i'm",
+    "i'll",
+    "we ",
+    "given ",
+    "only ",
+    "returns ",
+    "this ",
+    "between ",
+    "as ",
+    "at ",
+    "before ",
+    "both ",
+    "same ",
+    "define ",
+    "compute ",
+    "log ",
+    "tie ",
+    "rank ",
+    "predict ",
+    "optimi",
+    "maximi",
+    "measure ",
+)
 _BAD_END = (" is", " are", " of", " and", " per", " for", " the", " look like")
 
 
@@ -161,7 +224,7 @@ def match_probe(text: str, rubric: Rubric) -> str | None:
 
 
 def _lower_first(text: str) -> str:
-    """"Data sources" -> "data sources", but "ML objective" stays as it is."""
+    """ "Data sources" -> "data sources", but "ML objective" stays as it is."""
     if len(text) > 1 and text[1].isupper():
         return text
     return text[:1].lower() + text[1:]
@@ -297,15 +360,26 @@ class _Knowledgeable(Persona):
     def wrapup(self) -> str:
         if self.share == 0:
             return self._vague(WRAPUP)
-        model = usable_concepts(self.rubrics["modeling"].criteria[0]) if "modeling" in \
-            self.rubrics else ["a simple baseline"]
-        deploy = [c for r in ("deployment", "monitoring") if r in self.rubrics
-                  for c in usable_concepts(self.rubrics[r].criteria[0])]
-        text = (f"To sum up, I'd ship {model[0]} first for {subject_of(self.problem)} and only "
-                f"then move to something more complex.")
+        model = (
+            usable_concepts(self.rubrics["modeling"].criteria[0])
+            if "modeling" in self.rubrics
+            else ["a simple baseline"]
+        )
+        deploy = [
+            c
+            for r in ("deployment", "monitoring")
+            if r in self.rubrics
+            for c in usable_concepts(self.rubrics[r].criteria[0])
+        ]
+        text = (
+            f"To sum up, I'd ship {model[0]} first for {subject_of(self.problem)} and only "
+            f"then move to something more complex."
+        )
         if self.name == "strong" and deploy:
-            text += (f" The main trade-offs were accuracy against latency and cost, and "
-                     f"{deploy[0]} against freshness, which I'd revisit once we have data.")
+            text += (
+                f" The main trade-offs were accuracy against latency and cost, and "
+                f"{deploy[0]} against freshness, which I'd revisit once we have data."
+            )
         return text
 
 
@@ -333,8 +407,10 @@ class Silent(Persona):
 
 class Gibberish(Persona):
     def answer(self, stage: str, probe: str | None, n: int, asked: str) -> str:
-        words = ["".join(self.rng.choice(_SYLLABLES) for _ in range(self.rng.randint(2, 3)))
-                 for _ in range(self.rng.randint(8, 14))]
+        words = [
+            "".join(self.rng.choice(_SYLLABLES) for _ in range(self.rng.randint(2, 3)))
+            for _ in range(self.rng.randint(8, 14))
+        ]
         return " ".join(words)
 
 
@@ -358,7 +434,8 @@ class Fishing(Persona):
 PERSONA_PROMPT = (
     "You are role-playing a {level} candidate in a machine-learning system design interview. "
     "Answer the interviewer in two to five sentences, in the first person, as a candidate "
-    "would speak. Stay on the problem. Never mention that you are an AI.")
+    "would speak. Stay on the problem. Never mention that you are an AI."
+)
 
 
 @dataclass
@@ -375,8 +452,10 @@ class LLMPersona(Persona):
 
         if self.llm is None or self.llm.offline:
             return self._vague(stage)
-        messages = [Message("system", PERSONA_PROMPT.format(level=self.level)),
-                    Message("user", f"Problem: {self.problem.prompt}\n\nInterviewer: {asked}")]
+        messages = [
+            Message("system", PERSONA_PROMPT.format(level=self.level)),
+            Message("user", f"Problem: {self.problem.prompt}\n\nInterviewer: {asked}"),
+        ]
         try:
             return invoke_text(self.llm, messages).value
         except Exception:  # a failing persona model must not stop the eval run
@@ -384,14 +463,21 @@ class LLMPersona(Persona):
 
 
 _CLASSES: dict[str, type[Persona]] = {
-    "strong": Strong, "average": Average, "weak": Weak, "off-topic": OffTopic,
-    "silent": Silent, "gibberish": Gibberish, "repeating": Repeating, "injecting": Injecting,
+    "strong": Strong,
+    "average": Average,
+    "weak": Weak,
+    "off-topic": OffTopic,
+    "silent": Silent,
+    "gibberish": Gibberish,
+    "repeating": Repeating,
+    "injecting": Injecting,
     "fishing": Fishing,
 }
 
 
-def make_persona(name: str, problem: Problem, rubrics: dict[str, Rubric], *, seed: int = 0,
-                 llm: Any = None) -> Persona:
+def make_persona(
+    name: str, problem: Problem, rubrics: dict[str, Rubric], *, seed: int = 0, llm: Any = None
+) -> Persona:
     """A fresh persona for one interview (personas keep per-interview state)."""
     if name == "llm":
         return LLMPersona(name, problem, rubrics, seed, llm=llm)

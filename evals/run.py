@@ -62,16 +62,28 @@ def grading_suite(variants: Sequence[Variant], split: str | None = None) -> dict
     done: dict[tuple[Any, ...], dict[str, Any]] = {}
     for v in variants:
         uses_llm = v.grader.llm and not v.offline
-        key = (v.provider, v.model, v.grader.llm_weight, tuple(sorted(v.prompts.items()))) \
-            if uses_llm else ("offline",)
+        key = (
+            (v.provider, v.model, v.grader.llm_weight, tuple(sorted(v.prompts.items())))
+            if uses_llm
+            else ("offline",)
+        )
         if key not in done:
             kwargs: dict[str, Any] = {}
             if uses_llm:
                 kwargs = {"llm": get_llm(v.provider, v.model), "llm_weight": v.grader.llm_weight}
             with overrides.applied({}, v.prompts):
                 result = score.run(split, **kwargs)
-            keep = ("n", "spearman", "spearman_on_stage", "mae", "auc_min", "max_guarded",
-                    "grade_ms_p50", "targets_met", "auc_per_stage")
+            keep = (
+                "n",
+                "spearman",
+                "spearman_on_stage",
+                "mae",
+                "auc_min",
+                "max_guarded",
+                "grade_ms_p50",
+                "targets_met",
+                "auc_per_stage",
+            )
             done[key] = {k: result.get(k) for k in keep}
         out["variants"][v.name] = done[key]
     return out
@@ -104,9 +116,18 @@ def retrieval_suite(variants: Sequence[Variant]) -> dict[str, Any]:
     return out
 
 
-def run_eval(variants: Sequence[Variant], *, personas: Sequence[str], problems: Sequence[str],
-             repeat: int, out_dir: Path, workers: int, suite: str = "interview",
-             judge: str | None = None, progress: bool = True) -> dict[str, Any]:
+def run_eval(
+    variants: Sequence[Variant],
+    *,
+    personas: Sequence[str],
+    problems: Sequence[str],
+    repeat: int,
+    out_dir: Path,
+    workers: int,
+    suite: str = "interview",
+    judge: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     from evals import harness, report
     from evals.aggregate import summarise
 
@@ -122,24 +143,38 @@ def run_eval(variants: Sequence[Variant], *, personas: Sequence[str], problems: 
         judge_llm = get_llm(judge_name, judge_model or None) if judge else None
         persona_llm = get_llm() if "llm" in personas else None
         cases = harness.make_cases(variants, personas, problems, repeat)
-        records = harness.run_cases(cases, out_dir, workers=workers, progress=progress,
-                                    judge_llm=judge_llm, persona_llm=persona_llm)
+        records = harness.run_cases(
+            cases,
+            out_dir,
+            workers=workers,
+            progress=progress,
+            judge_llm=judge_llm,
+            persona_llm=persona_llm,
+        )
     if suite in ("grading", "all"):
         suites["grading"] = grading_suite(variants)
     if suite in ("retrieval", "all"):
         suites["retrieval"] = retrieval_suite(variants)
     names = [v.name for v in variants]
     summary = summarise(records, names) if records else {"variants": {}, "errors": []}
-    meta = {"personas": list(personas), "problems": list(problems), "repeat": repeat,
-            "workers": workers, "suite": suite, "suites": suites,
-            "seconds": time.perf_counter() - start,
-            "variants": [v.model_dump() for v in variants]}
+    meta = {
+        "personas": list(personas),
+        "problems": list(problems),
+        "repeat": repeat,
+        "workers": workers,
+        "suite": suite,
+        "suites": suites,
+        "seconds": time.perf_counter() - start,
+        "variants": [v.model_dump() for v in variants],
+    }
     summary_out = {"meta": meta, **summary}
-    (out_dir / "summary.json").write_text(json.dumps(summary_out, indent=2, default=str),
-                                          encoding="utf-8")
+    (out_dir / "summary.json").write_text(
+        json.dumps(summary_out, indent=2, default=str), encoding="utf-8"
+    )
     if suites:
-        (out_dir / "suites.json").write_text(json.dumps(suites, indent=2, default=str),
-                                             encoding="utf-8")
+        (out_dir / "suites.json").write_text(
+            json.dumps(suites, indent=2, default=str), encoding="utf-8"
+        )
     paths = {"summary": out_dir / "summary.json"}
     if records:
         paths["records"] = out_dir / "records.jsonl"
@@ -156,11 +191,15 @@ def rebuild(out_dir: Path) -> Path:
     old = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     meta = old["meta"]
     variants = [Variant.model_validate(v) for v in meta["variants"]]
-    records = [json.loads(line) for line in
-               (out_dir / "records.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    records = [
+        json.loads(line)
+        for line in (out_dir / "records.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     summary = summarise(records, [v.name for v in variants])
-    (out_dir / "summary.json").write_text(json.dumps({"meta": meta, **summary}, indent=2,
-                                                     default=str), encoding="utf-8")
+    (out_dir / "summary.json").write_text(
+        json.dumps({"meta": meta, **summary}, indent=2, default=str), encoding="utf-8"
+    )
     return report.write(out_dir, summary, records, variants, meta)
 
 

@@ -28,10 +28,14 @@ VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
 class GraderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    llm: bool = Field(default=True, description="grade with the variant's LLM (fused) when it "
-                                                 "has one; false = offline grading only")
-    llm_weight: float = Field(default=0.6, ge=0.0, le=1.0,
-                              description="weight of the LLM verdict in the fused score")
+    llm: bool = Field(
+        default=True,
+        description="grade with the variant's LLM (fused) when it "
+        "has one; false = offline grading only",
+    )
+    llm_weight: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="weight of the LLM verdict in the fused score"
+    )
 
 
 class Variant(BaseModel):
@@ -56,8 +60,9 @@ class Variant(BaseModel):
         for pid, version in self.prompts.items():
             if (pid, version) not in known:
                 have = sorted(f"{p}@v{v}" for p, v in known)
-                raise ValueError(f"unknown prompt version {pid}@v{version} "
-                                 f"(available: {', '.join(have)})")
+                raise ValueError(
+                    f"unknown prompt version {pid}@v{version} (available: {', '.join(have)})"
+                )
         return self
 
     @property
@@ -94,8 +99,9 @@ def load_variant(path: str | Path) -> Variant:
         p = VARIANTS_DIR / f"{p.name}.yaml"
     if not p.is_file():
         shipped = sorted(f.stem for f in VARIANTS_DIR.glob("*.yaml"))
-        raise UserInputError(f"variant file {str(path)!r} not found "
-                             f"(shipped variants: {', '.join(shipped)})")
+        raise UserInputError(
+            f"variant file {str(path)!r} not found (shipped variants: {', '.join(shipped)})"
+        )
     try:
         raw = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -8,22 +8,48 @@ import pytest
 
 from evals.bench import table, targets
 
-DESIGN_KEYS = ("turn_overhead_ms_p50", "turn_overhead_ms_p95", "raw_embed_query_ms_p50",
-               "grade_ms_p50", "ingest_chunks_per_s", "raw_embed_chunks_per_s", "help_s",
-               "app_ready_s", "rss_mb_peak", "max_prompt_tokens")
+DESIGN_KEYS = (
+    "turn_overhead_ms_p50",
+    "turn_overhead_ms_p95",
+    "raw_embed_query_ms_p50",
+    "grade_ms_p50",
+    "ingest_chunks_per_s",
+    "raw_embed_chunks_per_s",
+    "help_s",
+    "app_ready_s",
+    "rss_mb_peak",
+    "max_prompt_tokens",
+)
 
 
 def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
-    good = {"turn_overhead_ratio": 2.0, "turn_overhead_ms_p50": 40.0, "ingest_ratio": 0.9,
-            "help_s": 0.2, "max_prompt_tokens": 900, "max_prompt_tokens_early": 900,
-            "max_prompt_tokens_late": 880, "cross_talk_sessions": 0}
+    good = {
+        "turn_overhead_ratio": 2.0,
+        "turn_overhead_ms_p50": 40.0,
+        "ingest_ratio": 0.9,
+        "help_s": 0.2,
+        "max_prompt_tokens": 900,
+        "max_prompt_tokens_early": 900,
+        "max_prompt_tokens_late": 880,
+        "cross_talk_sessions": 0,
+    }
     assert all(t["pass"] for t in targets(good, 3000).values())
-    bad = {**good, "turn_overhead_ratio": 3.5, "ingest_ratio": 0.5, "help_s": 0.7,
-           "max_prompt_tokens": 4000, "max_prompt_tokens_late": 2000}
+    bad = {
+        **good,
+        "turn_overhead_ratio": 3.5,
+        "ingest_ratio": 0.5,
+        "help_s": 0.7,
+        "max_prompt_tokens": 4000,
+        "max_prompt_tokens_late": 2000,
+    }
     res = targets(bad, 3000)
     assert [k for k, t in res.items() if t["pass"] is False] == [
-        "turn_overhead_ratio", "ingest_ratio", "help_s", "max_prompt_tokens",
-        "prompt_tokens_growth"]
+        "turn_overhead_ratio",
+        "ingest_ratio",
+        "help_s",
+        "max_prompt_tokens",
+        "prompt_tokens_growth",
+    ]
     assert targets({}, 3000)["help_s"]["pass"] is None
     assert "FAIL" in table({**bad, "targets": res})
 
@@ -36,6 +62,10 @@ def test_bench_quick_json_has_every_design_key(capsys: pytest.CaptureFixture[str
     result = json.loads(capsys.readouterr().out)
     for key in (*DESIGN_KEYS, "turn_overhead_ratio", "ingest_ratio"):
         assert key in result and result[key] is not None, (key, result.get("app_ready_error"))
-    assert set(result["targets"]) >= {"turn_overhead_ratio", "ingest_ratio", "help_s",
-                                      "max_prompt_tokens"}
+    assert set(result["targets"]) >= {
+        "turn_overhead_ratio",
+        "ingest_ratio",
+        "help_s",
+        "max_prompt_tokens",
+    }
     assert result["cross_talk_sessions"] == 0

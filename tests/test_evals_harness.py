@@ -15,24 +15,45 @@ pytestmark = pytest.mark.slow
 
 def _variant(tmp: Path, name: str, extra: str = "") -> Path:
     path = tmp / f"{name}.yaml"
-    path.write_text(f"name: {name}\nprovider: offline\nretrieval_k: 0\n"
-                    "grader: {llm: false}\n" + extra, encoding="utf-8")
+    path.write_text(
+        f"name: {name}\nprovider: offline\nretrieval_k: 0\ngrader: {{llm: false}}\n" + extra,
+        encoding="utf-8",
+    )
     return path
 
 
 def test_eval_writes_jsonl_and_a_self_contained_html_report(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a = _variant(tmp_path, "base", "followup_budget: 2\n")
     b = _variant(tmp_path, "budget0", "followup_budget: 0\n")
     out = tmp_path / "out"
-    code = main(["eval", "--variants", str(a), str(b), "--personas", "average", "injecting",
-                 "--problems", "fraud-detection", "--out", str(out), "--workers", "2",
-                 "--no-progress", "--judge", "eval-fake:fake-v1"])
+    code = main(
+        [
+            "eval",
+            "--variants",
+            str(a),
+            str(b),
+            "--personas",
+            "average",
+            "injecting",
+            "--problems",
+            "fraud-detection",
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--no-progress",
+            "--judge",
+            "eval-fake:fake-v1",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     records = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
     assert len(records) == 4
     assert {(r["variant"], r["persona"]) for r in records} == {
-        (v, p) for v in ("base", "budget0") for p in ("average", "injecting")}
+        (v, p) for v in ("base", "budget0") for p in ("average", "injecting")
+    }
     for r in records:
         assert r["ok"], r.get("error")
         assert r["problem"] == "fraud-detection" and r["repeat"] == 0
@@ -59,8 +80,9 @@ def test_fake_llm_variant_runs_the_llm_path(tmp_path: Path) -> None:
     from evals.harness import Case, prepare, run_interview
     from evals.variants import Variant
 
-    v1 = Variant(name="f1", provider="eval-fake", model="fake-v1", retrieval_k=0,
-                 price_as="gpt-4o-mini")
+    v1 = Variant(
+        name="f1", provider="eval-fake", model="fake-v1", retrieval_k=0, price_as="gpt-4o-mini"
+    )
     v2 = Variant(name="f2", provider="eval-fake", model="fake-v2", retrieval_k=0)
     prepare([v1])
     r1 = run_interview(Case(v1, "average", "video-recommendations", 0), tmp_path / "s.db")

@@ -25,46 +25,82 @@ def _warm() -> Iterator[None]:
 
 # ------------------------------------------------------------------ a small rubric built here
 
-def _criterion(cid: str, title: str, description: str, concepts: list[str], strong: str,
-               weak: str, weight: float) -> dict[str, object]:
+
+def _criterion(
+    cid: str,
+    title: str,
+    description: str,
+    concepts: list[str],
+    strong: str,
+    weak: str,
+    weight: float,
+) -> dict[str, object]:
     return {
-        "id": cid, "title": title, "description": description, "weight": weight,
-        "levels": {0: "Nothing on this.", 1: "Mentions it in passing.",
-                   2: "A reasonable but generic treatment.",
-                   3: "Concrete and fitted to the problem.",
-                   4: "Concrete, fitted, with trade-offs and pitfalls."},
-        "concepts": concepts, "exemplars": {"strong": [strong], "weak": [weak]},
+        "id": cid,
+        "title": title,
+        "description": description,
+        "weight": weight,
+        "levels": {
+            0: "Nothing on this.",
+            1: "Mentions it in passing.",
+            2: "A reasonable but generic treatment.",
+            3: "Concrete and fitted to the problem.",
+            4: "Concrete, fitted, with trade-offs and pitfalls.",
+        },
+        "concepts": concepts,
+        "exemplars": {"strong": [strong], "weak": [weak]},
         "probes": [f"Tell me more about {title.lower()}?"],
     }
 
 
-SMALL = Rubric.model_validate({
-    "stage": "data", "title": "Data (test rubric)", "criteria": [
-        _criterion("labels", "Labels", "How positive and negative labels are defined from logged "
-                   "behaviour, including their delay and noise.",
-                   ["label", "implicit feedback", "label delay", "positive", "negative"],
-                   "A click followed by thirty seconds of watching is a positive; skipped "
-                   "impressions are negatives, and we wait an hour for late clicks.",
-                   "We will have labels from the data.", 3.0),
-        _criterion("splits", "Leakage-free splits", "Train, validation and test splits made by "
-                   "time so that no future information leaks into training.",
-                   ["split by time", "time-based split", "leakage", "out-of-time"],
-                   "Train on weeks one to three and test on week four, never a random split, "
-                   "because random rows leak future popularity.",
-                   "Split the data randomly 80/10/10.", 2.0),
-        _criterion("privacy", "Privacy", "Consent, deletion requests and anonymisation of "
-                   "personal data used for training.",
-                   ["privacy", "consent", "gdpr", "anonymise", "deletion"],
-                   "Users who delete their history are purged from training tables within "
-                   "thirty days, and we only train on consented events.",
-                   "Privacy is important.", 1.0),
-    ]})
+SMALL = Rubric.model_validate(
+    {
+        "stage": "data",
+        "title": "Data (test rubric)",
+        "criteria": [
+            _criterion(
+                "labels",
+                "Labels",
+                "How positive and negative labels are defined from logged "
+                "behaviour, including their delay and noise.",
+                ["label", "implicit feedback", "label delay", "positive", "negative"],
+                "A click followed by thirty seconds of watching is a positive; skipped "
+                "impressions are negatives, and we wait an hour for late clicks.",
+                "We will have labels from the data.",
+                3.0,
+            ),
+            _criterion(
+                "splits",
+                "Leakage-free splits",
+                "Train, validation and test splits made by "
+                "time so that no future information leaks into training.",
+                ["split by time", "time-based split", "leakage", "out-of-time"],
+                "Train on weeks one to three and test on week four, never a random split, "
+                "because random rows leak future popularity.",
+                "Split the data randomly 80/10/10.",
+                2.0,
+            ),
+            _criterion(
+                "privacy",
+                "Privacy",
+                "Consent, deletion requests and anonymisation of personal data used for training.",
+                ["privacy", "consent", "gdpr", "anonymise", "deletion"],
+                "Users who delete their history are purged from training tables within "
+                "thirty days, and we only train on consented events.",
+                "Privacy is important.",
+                1.0,
+            ),
+        ],
+    }
+)
 
-SMALL_STRONG = ("A click followed by at least half the video watched is a positive label and a "
-                "skipped impression is a negative; clicks can arrive late so we wait an hour. "
-                "I'd split by time, training on the first three weeks and testing on the "
-                "fourth, because a random split leaks future popularity. Deleted histories are "
-                "purged within thirty days and we only use events users consented to.")
+SMALL_STRONG = (
+    "A click followed by at least half the video watched is a positive label and a "
+    "skipped impression is a negative; clicks can arrive late so we wait an hour. "
+    "I'd split by time, training on the first three weeks and testing on the "
+    "fourth, because a random split leaks future popularity. Deleted histories are "
+    "purged within thirty days and we only use events users consented to."
+)
 SMALL_AVERAGE = "Clicks are the positive labels and everything else is negative."
 SMALL_WEAK = "We have a lot of data so it will be fine."
 
@@ -79,9 +115,17 @@ def test_small_rubric_orders_strong_average_weak() -> None:
 
 def test_problem_extra_concepts_count_only_with_the_problem() -> None:
     base = get_problem("video-recommendations")
-    problem = Problem.model_validate({
-        **base.model_dump(), "rubric_overrides": {"data": {
-            "weights": {"privacy": 4.0}, "extra_concepts": {"privacy": ["watch history pause"]}}}})
+    problem = Problem.model_validate(
+        {
+            **base.model_dump(),
+            "rubric_overrides": {
+                "data": {
+                    "weights": {"privacy": 4.0},
+                    "extra_concepts": {"privacy": ["watch history pause"]},
+                }
+            },
+        }
+    )
     answer = "Honour the watch history pause setting for everyone."
     plain = grade("data", answer, rubric=SMALL)
     with_problem = grade("data", answer, problem, rubric=SMALL)
@@ -135,8 +179,9 @@ CASES = {
 
 @pytest.mark.parametrize("stage", sorted(CASES))
 def test_strong_beats_average_beats_weak(stage: str) -> None:
-    strong, average, weak = (grade(stage, a, get_problem("video-recommendations"))
-                             for a in CASES[stage])
+    strong, average, weak = (
+        grade(stage, a, get_problem("video-recommendations")) for a in CASES[stage]
+    )
     assert strong.score > average.score > weak.score, (strong.score, average.score, weak.score)
     assert strong.score >= 2.0
     assert weak.score <= 1.0
@@ -174,10 +219,16 @@ def test_injection_is_stripped_flagged_capped_and_never_quoted() -> None:
 
 def test_keyword_stuffing_is_capped() -> None:
     for stage, answer in (
-        ("modeling", "Baseline, popularity, two-tower, ANN, candidate generation, re-ranking, "
-                     "GBDT, DNN, multi-task, cross-entropy, sampled softmax, dropout."),
-        ("evaluation", "NDCG, MAP, MRR, AUC, log loss, calibration, slices, fairness, A/B test, "
-                       "power analysis, novelty effect, guardrails, interleaving."),
+        (
+            "modeling",
+            "Baseline, popularity, two-tower, ANN, candidate generation, re-ranking, "
+            "GBDT, DNN, multi-task, cross-entropy, sampled softmax, dropout.",
+        ),
+        (
+            "evaluation",
+            "NDCG, MAP, MRR, AUC, log loss, calibration, slices, fairness, A/B test, "
+            "power analysis, novelty effect, guardrails, interleaving.",
+        ),
     ):
         g = grade(stage, answer)
         assert "keyword_stuffing" in g.flags
@@ -200,7 +251,8 @@ def test_off_stage_answer_is_scaled_down() -> None:
     monitoring_answer = (
         "Once it's live I'd watch p99 latency and error rates, compare the live feature "
         "distributions with the training window using PSI to catch drift, alert the on-call "
-        "when they move, and retrain weekly or when drift crosses a threshold.")
+        "when they move, and retrain weekly or when drift crosses a threshold."
+    )
     off = grade("requirements", monitoring_answer)
     on = grade("monitoring", monitoring_answer)
     assert "off_stage" in off.flags and "off_stage" not in on.flags
@@ -241,8 +293,11 @@ def test_calibration_is_monotone_lifts_real_answers_and_keeps_caps() -> None:
     assert cal(1.0) > 1.0  # the raw mean runs low against interviewers' labels
     strong = grade("evaluation", CASES["evaluation"][0])
     assert strong.score >= 3.0
-    stuffed = grade("evaluation", "NDCG, AUC, calibration, slices, fairness, A/B test, "
-                    "guardrails, novelty effect, power analysis, offline-online gap.")
+    stuffed = grade(
+        "evaluation",
+        "NDCG, AUC, calibration, slices, fairness, A/B test, "
+        "guardrails, novelty effect, power analysis, offline-online gap.",
+    )
     assert "keyword_stuffing" in stuffed.flags and stuffed.score <= 1.0
 
 

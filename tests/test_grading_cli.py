@@ -11,13 +11,26 @@ from interviewer.cli import main
 
 pytestmark = pytest.mark.slow
 
-ANSWER = ("Labels are clicks followed by thirty seconds of watching; "
-          "I'd split train and test by time.")
+ANSWER = (
+    "Labels are clicks followed by thirty seconds of watching; I'd split train and test by time."
+)
 
 
 def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["grade", "--stage", "data", "--problem", "video-recommendations",
-                 "--answer", ANSWER, "--json", "--llm", "offline"])
+    code = main(
+        [
+            "grade",
+            "--stage",
+            "data",
+            "--problem",
+            "video-recommendations",
+            "--answer",
+            ANSWER,
+            "--json",
+            "--llm",
+            "offline",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert {"stage", "score", "max_score", "criteria", "missing", "engine"} <= set(out)
@@ -43,15 +56,21 @@ def test_answer_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert json.loads(capsys.readouterr().out)["stage"] == "data"
 
 
-def test_batch_mode_reports_bad_lines_and_exits_2(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_mode_reports_bad_lines_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lines = [
         json.dumps({"stage": "data", "answer": ANSWER}),
         "{not json",
         json.dumps({"stage": "dta", "answer": "x"}),
         "",
-        json.dumps({"stage": "evaluation", "answer": "NDCG at ten offline, then an A/B test.",
-                    "problem": "feed-ranking"}),
+        json.dumps(
+            {
+                "stage": "evaluation",
+                "answer": "NDCG at ten offline, then an A/B test.",
+                "problem": "feed-ranking",
+            }
+        ),
         json.dumps({"stage": "data", "answer": "x", "problem": "no-such-problem"}),
         json.dumps(["a list"]),
         json.dumps({"stage": "data"}),
@@ -81,17 +100,23 @@ def test_batch_all_good_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert len(capsys.readouterr().out.splitlines()) == 1
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["grade", "--stage", "modelling", "--answer", "x"], "did you mean 'modeling'"),
-    (["grade", "--stage", "data", "--problem", "video-recs", "--answer", "x"],
-     "did you mean 'video-recommendations'"),
-    (["grade", "--answer", "x"], "--stage"),
-    (["grade", "--stage", "data"], "--answer"),
-    (["grade", "--stage", "data", "--answer-file", "/no/such/file.txt"], "cannot read"),
-    (["grade", "--batch", "/no/such/file.jsonl"], "cannot read"),
-])
-def test_bad_input_exits_2_with_one_line(argv: list[str], needle: str,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["grade", "--stage", "modelling", "--answer", "x"], "did you mean 'modeling'"),
+        (
+            ["grade", "--stage", "data", "--problem", "video-recs", "--answer", "x"],
+            "did you mean 'video-recommendations'",
+        ),
+        (["grade", "--answer", "x"], "--stage"),
+        (["grade", "--stage", "data"], "--answer"),
+        (["grade", "--stage", "data", "--answer-file", "/no/such/file.txt"], "cannot read"),
+        (["grade", "--batch", "/no/such/file.jsonl"], "cannot read"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1 and "Traceback" not in err

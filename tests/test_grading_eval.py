@@ -34,8 +34,9 @@ def test_labelled_set_shape_and_coverage() -> None:
         # both splits can score this stage's off-stage AUC
         for split in ("dev", "test"):
             assert any(r["kind"] == "off_stage" and r["split"] == split for r in mine)
-            assert any(r["kind"] == "on_stage" and r["label"] >= 2 and r["split"] == split
-                       for r in mine)
+            assert any(
+                r["kind"] == "on_stage" and r["label"] >= 2 and r["split"] == split for r in mine
+            )
 
 
 def test_splits_are_roughly_half_and_disjoint() -> None:
@@ -86,8 +87,7 @@ def test_metrics_on_a_toy_split() -> None:
         {"stage": "data", "kind": "off_stage", "label": 0},
         {"stage": "data", "kind": "injection", "label": 0},
     ]
-    m = metrics(rows, [3.5, 2.0, 0.5, 0.0, 0.8],
-                [[], [], [], ["off_stage"], ["injection"]])
+    m = metrics(rows, [3.5, 2.0, 0.5, 0.0, 0.8], [[], [], [], ["off_stage"], ["injection"]])
     assert m["spearman"] > 0.8
     assert m["auc_per_stage"] == {"data": 1.0}
     assert m["max_guarded"] == 0.8

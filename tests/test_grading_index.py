@@ -23,8 +23,9 @@ def _fresh_cache() -> Iterator[None]:
     index_mod.clear()
 
 
-def _counting_build(monkeypatch: pytest.MonkeyPatch, delay: float = 0.3,
-                    fail_first: bool = False) -> list[str]:
+def _counting_build(
+    monkeypatch: pytest.MonkeyPatch, delay: float = 0.3, fail_first: bool = False
+) -> list[str]:
     calls: list[str] = []
     lock = threading.Lock()
 
@@ -35,8 +36,12 @@ def _counting_build(monkeypatch: pytest.MonkeyPatch, delay: float = 0.3,
         time.sleep(delay)  # long enough that every thread arrives while the build runs
         if fail_first and n == 1:
             raise RuntimeError("embedding failed")
-        return RubricIndex(stage=rubric.stage, criteria=(), stage_matcher=None,  # type: ignore[arg-type]
-                           profile=None)  # type: ignore[arg-type]
+        return RubricIndex(
+            stage=rubric.stage,
+            criteria=(),
+            stage_matcher=None,  # type: ignore[arg-type]
+            profile=None,
+        )  # type: ignore[arg-type]
 
     monkeypatch.setattr(index_mod, "_build", fake_build)
     return calls

@@ -29,18 +29,31 @@ LABELLED = Path(__file__).with_name("labelled.jsonl")
 HOLDOUT = Path(__file__).with_name("holdout.jsonl")
 SPLITS = ("holdout", "dev", "test", "tune", "all")
 TUNING_SPLITS = ("dev", "test")
-KINDS = ("on_stage", "off_stage", "keyword_stuffed", "injection", "gibberish", "empty",
-         "repetition")
-EXPECTED_FLAG = {"off_stage": "off_stage", "keyword_stuffed": "keyword_stuffing",
-                 "injection": "injection", "gibberish": "gibberish", "empty": "empty",
-                 "repetition": "repetition"}
+KINDS = (
+    "on_stage",
+    "off_stage",
+    "keyword_stuffed",
+    "injection",
+    "gibberish",
+    "empty",
+    "repetition",
+)
+EXPECTED_FLAG = {
+    "off_stage": "off_stage",
+    "keyword_stuffed": "keyword_stuffing",
+    "injection": "injection",
+    "gibberish": "gibberish",
+    "empty": "empty",
+    "repetition": "repetition",
+}
 GUARDED = ("injection", "keyword_stuffed")
 TARGETS = {"spearman": 0.75, "auc_min": 0.9, "max_guarded": 1.0}
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def load(split: str = "holdout", path: Path | None = None) -> list[dict[str, Any]]:
@@ -71,8 +84,9 @@ def _spearman(x: Sequence[float], y: Sequence[float]) -> float | None:
     return float(spearmanr(x, y).statistic)
 
 
-def metrics(rows: list[dict[str, Any]], scores: list[float],
-            flags: list[list[str]] | None = None) -> dict[str, Any]:
+def metrics(
+    rows: list[dict[str, Any]], scores: list[float], flags: list[list[str]] | None = None
+) -> dict[str, Any]:
     labels = [float(r["label"]) for r in rows]
     flags = flags or [[] for _ in rows]
     on = [i for i, r in enumerate(rows) if r["kind"] == "on_stage"]
@@ -81,7 +95,8 @@ def metrics(rows: list[dict[str, Any]], scores: list[float],
         "spearman": _spearman(scores, labels),
         "spearman_on_stage": _spearman([scores[i] for i in on], [labels[i] for i in on]),
         "mae": statistics.fmean(abs(s - lab) for s, lab in zip(scores, labels, strict=True))
-        if rows else None,
+        if rows
+        else None,
     }
     per_stage: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r, s in zip(rows, scores, strict=True):
@@ -93,8 +108,9 @@ def metrics(rows: list[dict[str, Any]], scores: list[float],
         elif r["kind"] == "off_stage":
             bucket["off"].append(s)
     out["auc_per_stage"] = {st: auc(b["on"], b["off"]) for st, b in sorted(per_stage.items())}
-    out["auc_per_stage_all_on_stage"] = {st: auc(b["on_all"], b["off"])
-                                         for st, b in sorted(per_stage.items())}
+    out["auc_per_stage_all_on_stage"] = {
+        st: auc(b["on_all"], b["off"]) for st, b in sorted(per_stage.items())
+    }
     aucs = [a for a in out["auc_per_stage"].values() if a is not None]
     out["auc_min"] = min(aucs) if aucs else None
     guarded = [s for r, s in zip(rows, scores, strict=True) if r["kind"] in GUARDED]
@@ -104,20 +120,39 @@ def metrics(rows: list[dict[str, Any]], scores: list[float],
         idx = [i for i, r in enumerate(rows) if r["kind"] == kind]
         if not idx:
             continue
-        entry = {"n": len(idx), "mean_score": round(statistics.fmean(scores[i] for i in idx), 2),
-                 "mean_label": round(statistics.fmean(labels[i] for i in idx), 2)}
+        entry = {
+            "n": len(idx),
+            "mean_score": round(statistics.fmean(scores[i] for i in idx), 2),
+            "mean_label": round(statistics.fmean(labels[i] for i in idx), 2),
+        }
         if kind in EXPECTED_FLAG:
             hits = sum(EXPECTED_FLAG[kind] in flags[i] for i in idx)
             entry["flagged"] = round(hits / len(idx), 2)
         kinds[kind] = entry
     out["kinds"] = kinds
     out["on_stage_falsely_flagged"] = sorted(
-        {f for i in on for f in flags[i] if f in {"off_stage", "keyword_stuffing", "gibberish",
-                                                   "injection"}})
+        {
+            f
+            for i in on
+            for f in flags[i]
+            if f in {"off_stage", "keyword_stuffing", "gibberish", "injection"}
+        }
+    )
     out["on_stage_false_flag_rate"] = (
-        round(sum(any(f in flags[i] for f in ("off_stage", "keyword_stuffing", "gibberish",
-                                                 "injection")) for i in on) / len(on), 3)
-        if on else None)
+        round(
+            sum(
+                any(
+                    f in flags[i]
+                    for f in ("off_stage", "keyword_stuffing", "gibberish", "injection")
+                )
+                for i in on
+            )
+            / len(on),
+            3,
+        )
+        if on
+        else None
+    )
     out["targets_met"] = {
         "spearman": out["spearman"] is not None and out["spearman"] >= TARGETS["spearman"],
         "auc_min": out["auc_min"] is not None and out["auc_min"] >= TARGETS["auc_min"],
@@ -127,8 +162,9 @@ def metrics(rows: list[dict[str, Any]], scores: list[float],
     return out
 
 
-def grade_rows(rows: list[dict[str, Any]], grader: Callable[..., Any] | None = None,
-               **kwargs: Any) -> tuple[list[float], list[list[str]], list[float]]:
+def grade_rows(
+    rows: list[dict[str, Any]], grader: Callable[..., Any] | None = None, **kwargs: Any
+) -> tuple[list[float], list[list[str]], list[float]]:
     """Grade every row (offline unless ``grader``/kwargs say otherwise): scores, flags, ms."""
     from interviewer.grading import grade, warm_up
     from interviewer.rubrics.loader import get_problem
@@ -152,8 +188,17 @@ def run(split: str = "holdout", *, path: Path | None = None, **grade_kwargs: Any
     out = metrics(rows, scores, flags)
     out["split"] = split
     out["grade_ms_p50"] = round(statistics.median(ms), 1) if ms else None
-    out["rows"] = [{"id": r["id"], "stage": r["stage"], "kind": r["kind"], "label": r["label"],
-                    "score": s, "flags": f} for r, s, f in zip(rows, scores, flags, strict=True)]
+    out["rows"] = [
+        {
+            "id": r["id"],
+            "stage": r["stage"],
+            "kind": r["kind"],
+            "label": r["label"],
+            "score": s,
+            "flags": f,
+        }
+        for r, s, f in zip(rows, scores, flags, strict=True)
+    ]
     return out
 
 
@@ -168,30 +213,44 @@ def table(result: dict[str, Any]) -> str:
     by_stage: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_stage[r["stage"]].append(r)
-    lines = [f"split={result['split']}  n={result['n']}  grade_ms_p50={result['grade_ms_p50']}",
-             f"{'stage':<14}{'n':>4}{'spearman':>10}{'mae':>8}{'auc':>8}{'auc_all':>9}"
-             f"{'max_guarded':>13}"]
+    lines = [
+        f"split={result['split']}  n={result['n']}  grade_ms_p50={result['grade_ms_p50']}",
+        f"{'stage':<14}{'n':>4}{'spearman':>10}{'mae':>8}{'auc':>8}{'auc_all':>9}"
+        f"{'max_guarded':>13}",
+    ]
     for stage, rs in sorted(by_stage.items()):
-        m = metrics([{"stage": r["stage"], "kind": r["kind"], "label": r["label"]} for r in rs],
-                    [r["score"] for r in rs], [r["flags"] for r in rs])
-        lines.append(f"{stage:<14}{len(rs):>4}{_fmt(m['spearman']):>10}{_fmt(m['mae']):>8}"
-                     f"{_fmt(m['auc_per_stage'].get(stage)):>8}"
-                     f"{_fmt(m['auc_per_stage_all_on_stage'].get(stage)):>9}"
-                     f"{_fmt(m['max_guarded']):>13}")
-    lines.append(f"{'ALL':<14}{result['n']:>4}{_fmt(result['spearman']):>10}"
-                 f"{_fmt(result['mae']):>8}{_fmt(result['auc_min']):>8}{'':>9}"
-                 f"{_fmt(result['max_guarded']):>13}   (auc column: min over stages)")
-    lines.append("kinds: " + ", ".join(
-        f"{k} score {v['mean_score']} / label {v['mean_label']}"
-        + (f" flagged {v['flagged']:.0%}" if "flagged" in v else "")
-        for k, v in result["kinds"].items()))
+        m = metrics(
+            [{"stage": r["stage"], "kind": r["kind"], "label": r["label"]} for r in rs],
+            [r["score"] for r in rs],
+            [r["flags"] for r in rs],
+        )
+        lines.append(
+            f"{stage:<14}{len(rs):>4}{_fmt(m['spearman']):>10}{_fmt(m['mae']):>8}"
+            f"{_fmt(m['auc_per_stage'].get(stage)):>8}"
+            f"{_fmt(m['auc_per_stage_all_on_stage'].get(stage)):>9}"
+            f"{_fmt(m['max_guarded']):>13}"
+        )
+    lines.append(
+        f"{'ALL':<14}{result['n']:>4}{_fmt(result['spearman']):>10}"
+        f"{_fmt(result['mae']):>8}{_fmt(result['auc_min']):>8}{'':>9}"
+        f"{_fmt(result['max_guarded']):>13}   (auc column: min over stages)"
+    )
+    lines.append(
+        "kinds: "
+        + ", ".join(
+            f"{k} score {v['mean_score']} / label {v['mean_label']}"
+            + (f" flagged {v['flagged']:.0%}" if "flagged" in v else "")
+            for k, v in result["kinds"].items()
+        )
+    )
     lines.append("targets met: " + ", ".join(f"{k}={v}" for k, v in result["targets_met"].items()))
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evals.grading",
-                                     description="Offline grader vs hand-labelled answers.")
+    parser = argparse.ArgumentParser(
+        prog="python -m evals.grading", description="Offline grader vs hand-labelled answers."
+    )
     parser.add_argument("--split", choices=SPLITS, default="holdout")
     parser.add_argument("--json", action="store_true", help="print only the JSON summary")
     parser.add_argument("--rows", action="store_true", help="include per-answer rows in the JSON")

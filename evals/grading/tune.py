@@ -47,9 +47,13 @@ def prepare_rows(split: str = "tune") -> list[Prepared]:
     return out
 
 
-def score_all(rows: list[Prepared], params: OfflineParams,
-              credit: list[float] | None = None, calibration: Calibration | None = None,
-              raw: list[float] | None = None) -> tuple[list[float], list[list[str]]]:
+def score_all(
+    rows: list[Prepared],
+    params: OfflineParams,
+    credit: list[float] | None = None,
+    calibration: Calibration | None = None,
+    raw: list[float] | None = None,
+) -> tuple[list[float], list[list[str]]]:
     """Stage scores and flags; ``credit`` (if given) collects, for weak on-stage answers
     (label <= 1), the weighted share of criteria that still scored 2 or more; ``raw`` (if
     given) collects the uncalibrated, uncapped stage score of every row."""
@@ -64,10 +68,21 @@ def score_all(rows: list[Prepared], params: OfflineParams,
         result = offline.score(feats, prep, params)
         crit = fusion.apply_guards(fusion.offline_criteria(prep, result), result, prep)
         if raw is not None:
-            raw.append(fusion.stage_grade(r["stage"], crit, weights, [], "offline",
-                                          factor=result.stage_factor).score)
-        g = fusion.stage_grade(r["stage"], crit, weights, result.flags, "offline", result.cap,
-                               factor=result.stage_factor, calibration=calibration)
+            raw.append(
+                fusion.stage_grade(
+                    r["stage"], crit, weights, [], "offline", factor=result.stage_factor
+                ).score
+            )
+        g = fusion.stage_grade(
+            r["stage"],
+            crit,
+            weights,
+            result.flags,
+            "offline",
+            result.cap,
+            factor=result.stage_factor,
+            calibration=calibration,
+        )
         scores.append(g.score)
         flags.append(g.flags)
         if credit is not None and r["kind"] == "on_stage" and r["label"] <= 1:
@@ -117,8 +132,9 @@ def isotonic(xs: Sequence[float], ys: Sequence[float]) -> list[tuple[float, floa
     return [(sx / n, sy / n, int(n)) for sx, sy, n in blocks]
 
 
-def fit_calibration(raw: Sequence[float], labels: Sequence[float],
-                    min_block: int = 12) -> Calibration:
+def fit_calibration(
+    raw: Sequence[float], labels: Sequence[float], min_block: int = 12
+) -> Calibration:
     """Knots through the isotonic blocks' centres, anchored at (0, 0) so an answer with
     nothing relevant stays at 0, and rising to the top block's level at 4. Interpolating
     between centres (rather than using the step function) keeps distinct raw scores distinct,
@@ -128,8 +144,11 @@ def fit_calibration(raw: Sequence[float], labels: Sequence[float],
     # merge into a monotone fit): fewer, better-supported knots generalise better.
     while len(blocks) > 1 and min(n for *_, n in blocks) < min_block:
         i = min(range(len(blocks)), key=lambda k: blocks[k][2])
-        j = i + 1 if i == 0 or (i + 1 < len(blocks) and blocks[i + 1][2] < blocks[i - 1][2]) \
+        j = (
+            i + 1
+            if i == 0 or (i + 1 < len(blocks) and blocks[i + 1][2] < blocks[i - 1][2])
             else i - 1
+        )
         (xa, ya, na), (xb, yb, nb) = blocks[min(i, j)], blocks[max(i, j)]
         n = na + nb
         blocks[min(i, j)] = ((xa * na + xb * nb) / n, (ya * na + yb * nb) / n, n)
@@ -148,8 +167,7 @@ def fit_calibration(raw: Sequence[float], labels: Sequence[float],
     return Calibration(tuple(xs), tuple(ys))
 
 
-def calibration_rows(rows: list[Prepared], raw: Sequence[float]) -> tuple[list[float],
-                                                                          list[float]]:
+def calibration_rows(rows: list[Prepared], raw: Sequence[float]) -> tuple[list[float], list[float]]:
     """Fit on what the calibration is for: on- and off-stage answers (guarded kinds are capped
     after calibration, empty ones are 0 anyway)."""
     keep = [i for i, (r, *_) in enumerate(rows) if r["kind"] in {"on_stage", "off_stage"}]
@@ -206,10 +224,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", choices=["tune", "dev", "test"], default="tune")
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-search", action="store_true",
-                        help="keep the current parameters; only fit the calibration")
-    parser.add_argument("--write-calibration", action="store_true",
-                        help=f"store the fitted calibration in {CALIBRATION_PATH.name}")
+    parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="keep the current parameters; only fit the calibration",
+    )
+    parser.add_argument(
+        "--write-calibration",
+        action="store_true",
+        help=f"store the fitted calibration in {CALIBRATION_PATH.name}",
+    )
     args = parser.parse_args(argv)
     rows = prepare_rows(args.split)
     if args.no_search:
@@ -227,13 +251,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     m, mc = metrics(labelled, scores, flags), metrics(labelled, cal_scores, cal_flags)
     fit = {k: m[k] for k in keys}
     fit["weak_answer_false_credit"] = sum(credit) / len(credit) if credit else 0.0
-    out = {"objective": round(value, 4), "params": dataclasses.asdict(params),
-           args.split: fit, f"{args.split}_calibrated": {k: mc[k] for k in keys},
-           "calibration": cal.to_dict()}
+    out = {
+        "objective": round(value, 4),
+        "params": dataclasses.asdict(params),
+        args.split: fit,
+        f"{args.split}_calibrated": {k: mc[k] for k in keys},
+        "calibration": cal.to_dict(),
+    }
     print(json.dumps(out, indent=2))
     if args.write_calibration:
-        CALIBRATION_PATH.write_text(json.dumps(cal.to_dict(), indent=1) + "\n",
-                                    encoding="utf-8")
+        CALIBRATION_PATH.write_text(json.dumps(cal.to_dict(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {CALIBRATION_PATH}")
     return 0
 

@@ -8,9 +8,11 @@ from typing import Any
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "bench", help="measure engine speed and memory",
+        "bench",
+        help="measure engine speed and memory",
         description="Benchmark turn overhead, grading, ingest, app cold start, memory and "
-        "prompt tokens; ratios against raw baselines measured in the same run.")
+        "prompt tokens; ratios against raw baselines measured in the same run.",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.set_defaults(func=run)

@@ -9,23 +9,31 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("grade", help="grade one answer against a stage rubric",
+    p = sub.add_parser(
+        "grade",
+        help="grade one answer against a stage rubric",
         description="Grade an answer against the stage's rubric: per-criterion scores 0-4 "
-                    "with quoted evidence.",
+        "with quoted evidence.",
         epilog='example: interviewer grade --stage data --answer "Labels are clicks..." --json\n'
-               '         interviewer grade --batch answers.jsonl',
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "         interviewer grade --batch answers.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--stage", help="stage id (see: interviewer stages)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--answer", help="the answer text")
-    src.add_argument("--answer-file", metavar="F",
-                     help="read the answer from a file ('-' for stdin)")
-    src.add_argument("--batch", metavar="FILE",
-                     help='JSON Lines {"stage","answer","problem"?}; one grade per line')
+    src.add_argument(
+        "--answer-file", metavar="F", help="read the answer from a file ('-' for stdin)"
+    )
+    src.add_argument(
+        "--batch",
+        metavar="FILE",
+        help='JSON Lines {"stage","answer","problem"?}; one grade per line',
+    )
     p.add_argument("--problem", help="problem id (applies its rubric overrides)")
     p.add_argument("--rubrics", metavar="DIR", help="rubrics directory (default: settings)")
-    p.add_argument("--llm", choices=["offline", "openai", "openai-compatible"],
-                   help="grader engine")
+    p.add_argument(
+        "--llm", choices=["offline", "openai", "openai-compatible"], help="grader engine"
+    )
     p.add_argument("--model", help="model name for LLM engines")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -93,8 +101,15 @@ class _Grader:
         get_stage(stage)  # unknown stage: UnknownIdError before any model is loaded
         problem = self.problem(problem_id)
         rubric = get_rubric(stage, self.rubrics) if self.rubrics is not None else None
-        return grade(stage, answer, problem, rubric=rubric, llm=self.llm, context=context,
-                     rubrics_dir=self.rubrics)
+        return grade(
+            stage,
+            answer,
+            problem,
+            rubric=rubric,
+            llm=self.llm,
+            context=context,
+            rubrics_dir=self.rubrics,
+        )
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -103,8 +118,9 @@ def _batch(args: argparse.Namespace) -> int:
     from interviewer.errors import InterviewerError, UserInputError
 
     if args.stage or args.problem:
-        raise UserInputError("--batch takes stage and problem from each line, not from "
-                             "--stage/--problem")
+        raise UserInputError(
+            "--batch takes stage and problem from each line, not from --stage/--problem"
+        )
     lines = _read_text(args.batch, "--batch file").splitlines()
     grader = _Grader(args)
     bad = 0
@@ -127,8 +143,9 @@ def _batch(args: argparse.Namespace) -> int:
                 raise UserInputError('missing "answer" (a string)')
             if problem is not None and not isinstance(problem, str):
                 raise UserInputError('"problem" must be a problem id string')
-            result = grader.grade(stage, answer, problem,
-                                  context if isinstance(context, str) else "")
+            result = grader.grade(
+                stage, answer, problem, context if isinstance(context, str) else ""
+            )
             record: dict[str, Any] = {"line": n, **result.to_dict()}
         except InterviewerError as exc:
             bad += 1

@@ -24,10 +24,18 @@ def _fallback_reason(exc: Exception) -> str:
     return text[:160]
 
 
-def grade(stage: str, answer: str, problem: Problem | None = None, *,
-          rubric: Rubric | None = None, llm: LLM | None = None, context: str = "",
-          llm_weight: float | None = None, params: OfflineParams | None = None,
-          rubrics_dir: Path | None = None) -> StageGrade:
+def grade(
+    stage: str,
+    answer: str,
+    problem: Problem | None = None,
+    *,
+    rubric: Rubric | None = None,
+    llm: LLM | None = None,
+    context: str = "",
+    llm_weight: float | None = None,
+    params: OfflineParams | None = None,
+    rubrics_dir: Path | None = None,
+) -> StageGrade:
     """Grade ``answer`` for ``stage``. ``rubric`` defaults to the stage rubric in
     ``rubrics_dir`` (default: settings); ``problem`` applies its rubric overrides; ``llm`` (not
     offline) adds the LLM grader, fused with weight ``llm_weight`` (default 0.6); ``context``
@@ -47,8 +55,9 @@ def grade(stage: str, answer: str, problem: Problem | None = None, *,
     eff = effective_rubric(base, problem)
     weights = {c.id: c.weight for c in eff.criteria}
     settings = get_settings()
-    prep = guards.prepare(answer if isinstance(answer, str) else str(answer),
-                          settings.max_answer_chars)
+    prep = guards.prepare(
+        answer if isinstance(answer, str) else str(answer), settings.max_answer_chars
+    )
 
     if not prep.units:  # empty, or nothing but instructions to the grader
         zero = [CriterionGrade(c.id, 0, "", "nothing to grade") for c in eff.criteria]
@@ -76,8 +85,16 @@ def grade(stage: str, answer: str, problem: Problem | None = None, *,
     # The calibration was fitted on the offline grader's scores; fused LLM scores are on the
     # label scale already, so they are not remapped.
     calibration = None if engine == "llm+offline" else load_calibration()
-    return fusion.stage_grade(stage, criteria, weights, result.flags, engine, result.cap,
-                              factor=result.stage_factor, calibration=calibration)
+    return fusion.stage_grade(
+        stage,
+        criteria,
+        weights,
+        result.flags,
+        engine,
+        result.cap,
+        factor=result.stage_factor,
+        calibration=calibration,
+    )
 
 
 def warm_up(rubrics_dir: Path | None = None) -> None:

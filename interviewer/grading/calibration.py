@@ -70,8 +70,9 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
         raise GradingError(f"cannot read calibration {str(path)!r}: {exc}") from exc
     else:
         try:
-            cal = Calibration(tuple(float(v) for v in data["x"]),
-                              tuple(float(v) for v in data["y"]))
+            cal = Calibration(
+                tuple(float(v) for v in data["x"]), tuple(float(v) for v in data["y"])
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise GradingError(f"bad calibration {str(path)!r}: {exc}") from exc
     with _lock:

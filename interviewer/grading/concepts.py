@@ -39,7 +39,7 @@ def _variants(toks: list[str]) -> list[tuple[str, ...]]:
         out.append((stem("".join(toks)),))
     for i, t in enumerate(toks):  # one word written as two ("gradual roll out")
         for split in _splits(t)[1:]:
-            out.append((*out[0][:i], *split, *out[0][i + 1:]))
+            out.append((*out[0][:i], *split, *out[0][i + 1 :]))
     return list(dict.fromkeys(out))
 
 
@@ -53,8 +53,8 @@ class ConceptMatcher:
 
     def __init__(self, concepts: Iterable[str]) -> None:
         # Every stem of a pattern indexes it, so a phrase is found whatever word comes first.
-        self._by_stem: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = (
-            defaultdict(list)
+        self._by_stem: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = defaultdict(
+            list
         )
         self.concepts: list[str] = []
         for concept in dict.fromkeys(concepts):
@@ -74,12 +74,12 @@ class ConceptMatcher:
         for i, s in enumerate(stem_seq):
             for pattern, key, concept in self._by_stem.get(s, ()):
                 n = len(pattern)
-                if n == 1 or tuple(stem_seq[i:i + n]) == pattern or not _loose(pattern):
-                    if pattern[0] == s and tuple(stem_seq[i:i + n]) == pattern:
+                if n == 1 or tuple(stem_seq[i : i + n]) == pattern or not _loose(pattern):
+                    if pattern[0] == s and tuple(stem_seq[i : i + n]) == pattern:
                         found.append(Match(key, concept, i, i + n))
                     continue
                 # Any order, a few words in between: the window starting at this word.
-                window = stem_seq[i:i + n + SLACK]
+                window = stem_seq[i : i + n + SLACK]
                 if window[0] == s and set(pattern) <= set(window):
                     last = max(window.index(p) for p in pattern)
                     found.append(Match(key, concept, i, i + last + 1))

@@ -42,8 +42,11 @@ def offline_criteria(prep: Prepared, result: OfflineResult) -> list[CriterionGra
     return out
 
 
-def fuse(offline: list[CriterionGrade], verdicts: dict[str, Verdict],
-         llm_weight: float = DEFAULT_LLM_WEIGHT) -> list[CriterionGrade]:
+def fuse(
+    offline: list[CriterionGrade],
+    verdicts: dict[str, Verdict],
+    llm_weight: float = DEFAULT_LLM_WEIGHT,
+) -> list[CriterionGrade]:
     """Per criterion: a weighted mean of the two scores; the LLM's quote when it gave one."""
     out = []
     for c in offline:
@@ -58,8 +61,9 @@ def fuse(offline: list[CriterionGrade], verdicts: dict[str, Verdict],
     return out
 
 
-def apply_guards(criteria: list[CriterionGrade], result: OfflineResult,
-                 prep: Prepared) -> list[CriterionGrade]:
+def apply_guards(
+    criteria: list[CriterionGrade], result: OfflineResult, prep: Prepared
+) -> list[CriterionGrade]:
     out = []
     for c in criteria:
         score = c.score
@@ -76,10 +80,17 @@ def apply_guards(criteria: list[CriterionGrade], result: OfflineResult,
     return out
 
 
-def stage_grade(stage: str, criteria: list[CriterionGrade], weights: dict[str, float],
-                flags: list[str], engine: str, cap: float | None = None, *,
-                factor: float = 1.0,
-                calibration: Callable[[float], float] | None = None) -> StageGrade:
+def stage_grade(
+    stage: str,
+    criteria: list[CriterionGrade],
+    weights: dict[str, float],
+    flags: list[str],
+    engine: str,
+    cap: float | None = None,
+    *,
+    factor: float = 1.0,
+    calibration: Callable[[float], float] | None = None,
+) -> StageGrade:
     """The weighted mean of the criterion scores, times ``factor`` (soft off-stage evidence),
     mapped by ``calibration`` (monotone, onto the label scale), then capped: the caps come
     last so no calibration can lift a guarded answer."""
@@ -91,6 +102,11 @@ def stage_grade(stage: str, criteria: list[CriterionGrade], weights: dict[str, f
         mean = min(mean, cap)
     missing = sorted((c for c in criteria if c.score <= 1), key=lambda c: -weights[c.id])
     ordered = [f for f in FLAG_ORDER if f in flags] + [f for f in flags if f not in FLAG_ORDER]
-    return StageGrade(stage=stage, score=round(mean, 1), criteria=criteria,
-                      missing=[c.id for c in missing], engine=engine,
-                      flags=list(dict.fromkeys(ordered)))
+    return StageGrade(
+        stage=stage,
+        score=round(mean, 1),
+        criteria=criteria,
+        missing=[c.id for c in missing],
+        engine=engine,
+        flags=list(dict.fromkeys(ordered)),
+    )

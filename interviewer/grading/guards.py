@@ -40,11 +40,16 @@ _INJECTION = re.compile(
 # A candidate designing an LLM system may describe injection defences ("the bot must ignore
 # any instructions inside retrieved passages"); that is content, unless it also addresses the
 # grader or asks for a score.
-_DEFENCE = re.compile(r"\b(?:retrieved|passages?|documents?|context|user\s+input|prompt\s+"
-                      r"injection|jailbreak|guardrails?|malicious|attackers?)\b", re.IGNORECASE)
+_DEFENCE = re.compile(
+    r"\b(?:retrieved|passages?|documents?|context|user\s+input|prompt\s+"
+    r"injection|jailbreak|guardrails?|malicious|attackers?)\b",
+    re.IGNORECASE,
+)
 _ADDRESSES_GRADER = re.compile(
     r"\b(?:you|your|me|my|this\s+answer|grade|grader|score|marks?|rubric|4\s*/\s*4)\b"
-    r"|\byou\s+are\s+now\b|</?\s*system|\[/?inst\]", re.IGNORECASE)
+    r"|\byou\s+are\s+now\b|</?\s*system|\[/?inst\]",
+    re.IGNORECASE,
+)
 
 MIN_EXPLAINING_WORDS = 6
 

@@ -99,14 +99,24 @@ def _build(rubric: Rubric) -> RubricIndex:
     vecs = _embed_references(texts)
     criteria = []
     for c, (a, b, e) in zip(rubric.criteria, spans, strict=True):
-        criteria.append(CriterionIndex(
-            id=c.id, title=c.title, weight=c.weight, matcher=ConceptMatcher(c.concepts),
-            pos=vecs[a:b], neg=vecs[b:e],
-        ))
+        criteria.append(
+            CriterionIndex(
+                id=c.id,
+                title=c.title,
+                weight=c.weight,
+                matcher=ConceptMatcher(c.concepts),
+                pos=vecs[a:b],
+                neg=vecs[b:e],
+            )
+        )
     profile = np.concatenate([c.pos for c in criteria], axis=0)
     everything = [k for c in rubric.criteria for k in c.concepts]
-    return RubricIndex(stage=rubric.stage, criteria=tuple(criteria),
-                       stage_matcher=ConceptMatcher(everything), profile=profile)
+    return RubricIndex(
+        stage=rubric.stage,
+        criteria=tuple(criteria),
+        stage_matcher=ConceptMatcher(everything),
+        profile=profile,
+    )
 
 
 _lock = threading.Lock()

@@ -61,14 +61,19 @@ def answer_for_prompt(prep: Prepared) -> str:
         return prep.text
     out, pos = [], 0
     for u in sorted(prep.injected, key=lambda u: u.start):
-        out += [prep.text[pos:u.start], INJECTION_PLACEHOLDER]
+        out += [prep.text[pos : u.start], INJECTION_PLACEHOLDER]
         pos = u.end
     out.append(prep.text[pos:])
     return "".join(out)
 
 
-def build_messages(rubric: Rubric, prep: Prepared, problem: Problem | None, context: str,
-                   prompt_version: int | None = None) -> tuple[list[Message], str]:
+def build_messages(
+    rubric: Rubric,
+    prep: Prepared,
+    problem: Problem | None,
+    context: str,
+    prompt_version: int | None = None,
+) -> tuple[list[Message], str]:
     from interviewer.prompts import render
     from interviewer.settings import get_settings
     from interviewer.stages import get_stage
@@ -114,8 +119,9 @@ def _validator(rubric: Rubric, prep: Prepared) -> Callable[[LLMGradeOutput], Non
                 continue
             span = find_verbatim(prep.text, v.evidence)
             if span is None:
-                raise ValueError(f"{v.id}: evidence {v.evidence[:80]!r} is not a verbatim quote "
-                                 "from the answer")
+                raise ValueError(
+                    f"{v.id}: evidence {v.evidence[:80]!r} is not a verbatim quote from the answer"
+                )
             start = prep.text.find(span)
             if prep.overlaps_injection(start, start + len(span)):
                 raise ValueError(f"{v.id}: evidence quotes text addressed to the grader")
@@ -123,8 +129,14 @@ def _validator(rubric: Rubric, prep: Prepared) -> Callable[[LLMGradeOutput], Non
     return validate
 
 
-def llm_grade(llm: LLM, rubric: Rubric, prep: Prepared, problem: Problem | None = None,
-              context: str = "", prompt_version: int | None = None) -> LLMGrade:
+def llm_grade(
+    llm: LLM,
+    rubric: Rubric,
+    prep: Prepared,
+    problem: Problem | None = None,
+    context: str = "",
+    prompt_version: int | None = None,
+) -> LLMGrade:
     """One structured call (with the layer's retries). Raises ProviderError on failure."""
     from interviewer.llm import invoke_structured
 

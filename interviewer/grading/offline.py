@@ -117,8 +117,12 @@ def _affinity(vecs: np.ndarray, profile: np.ndarray, weights: np.ndarray) -> flo
     return float((best * weights).sum() / weights.sum())
 
 
-def extract(prep: Prepared, index: RubricIndex, others: dict[str, RubricIndex],
-            vecs: np.ndarray | None = None) -> AnswerFeatures:
+def extract(
+    prep: Prepared,
+    index: RubricIndex,
+    others: dict[str, RubricIndex],
+    vecs: np.ndarray | None = None,
+) -> AnswerFeatures:
     """Parameter-free signals for one answer (``vecs``: unit embeddings, computed if None)."""
     import numpy as np
 
@@ -126,8 +130,9 @@ def extract(prep: Prepared, index: RubricIndex, others: dict[str, RubricIndex],
         vecs = embed_units(prep)
     unit_stems = [stems(u.text) for u in prep.units]
     criteria: list[CriterionFeatures] = []
-    pos_all = [(vecs @ c.pos.T).max(axis=1) if len(c.pos) else np.zeros(len(vecs))
-               for c in index.criteria]
+    pos_all = [
+        (vecs @ c.pos.T).max(axis=1) if len(c.pos) else np.zeros(len(vecs)) for c in index.criteria
+    ]
     # What a sentence shares with every criterion (the problem's domain, the stage's topic) is
     # not evidence for any one of them: ``rel`` keeps what is specific to the criterion.
     baseline = np.mean(pos_all, axis=0)
@@ -137,8 +142,17 @@ def extract(prep: Prepared, index: RubricIndex, others: dict[str, RubricIndex],
         distinct: dict[tuple[str, ...], str] = {}
         for d in per_unit:
             distinct.update(d)
-        criteria.append(CriterionFeatures(c.id, c.weight, pos, pos - baseline, neg,
-                                          [len(d) for d in per_unit], list(distinct.values())))
+        criteria.append(
+            CriterionFeatures(
+                c.id,
+                c.weight,
+                pos,
+                pos - baseline,
+                neg,
+                [len(d) for d in per_unit],
+                list(distinct.values()),
+            )
+        )
     stage_matches = [index.stage_matcher.find(s) for s in unit_stems]
     stage_keys = {m.key for ms in stage_matches for m in ms}
     concept_tokens = sum(m.end - m.start for ms in stage_matches for m in ms)
@@ -149,12 +163,12 @@ def extract(prep: Prepared, index: RubricIndex, others: dict[str, RubricIndex],
         if stage != index.stage:
             affinity[stage] = _affinity(vecs, other.profile, weights)
             counts[stage] = len({m.key for s in unit_stems for m in other.stage_matcher.find(s)})
-    return AnswerFeatures(index.stage, criteria, len(stage_keys), concept_tokens, affinity,
-                          counts)
+    return AnswerFeatures(index.stage, criteria, len(stage_keys), concept_tokens, affinity, counts)
 
 
-def _criterion(f: CriterionFeatures, p: OfflineParams,
-               concepts_count: bool = True) -> CriterionSignal:
+def _criterion(
+    f: CriterionFeatures, p: OfflineParams, concepts_count: bool = True
+) -> CriterionSignal:
     import numpy as np
 
     fit = f.pos + p.rel_weight * f.rel
@@ -171,12 +185,14 @@ def _criterion(f: CriterionFeatures, p: OfflineParams,
     # Evidence: the sentence that fits the criterion best, concepts breaking near-ties.
     support = fit + 0.04 * np.minimum(np.asarray(f.unit_concepts, dtype=np.float32), 3)
     evidence = int(np.argmax(support)) if score > 0 else None
-    return CriterionSignal(f.id, f.weight, int(score), strength, float(f.pos[best]), f.concepts,
-                           evidence)
+    return CriterionSignal(
+        f.id, f.weight, int(score), strength, float(f.pos[best]), f.concepts, evidence
+    )
 
 
-def score(features: AnswerFeatures, prep: Prepared,
-          params: OfflineParams = DEFAULT_PARAMS) -> OfflineResult:
+def score(
+    features: AnswerFeatures, prep: Prepared, params: OfflineParams = DEFAULT_PARAMS
+) -> OfflineResult:
     """Per-criterion scores and the stage-level guard decisions for one answer."""
     stuffed = keyword_stuffing(prep.units, features.stage_concepts, features.concept_tokens)
     # Named but unexplained concepts earn nothing in a stuffed answer: similarity only.

@@ -14,8 +14,10 @@ from functools import lru_cache
 _BULLET = r"(?:[-*•]|\d{1,2}[.)])\s+"
 _BREAK = re.compile(rf"(?<=[.!?;])[\"')\]]*\s+(?:{_BULLET})?|\s*\n\s*(?:{_BULLET})?|^\s*{_BULLET}")
 # Where a long sentence may be split into clauses (kept short so the embedder sees one idea).
-_CLAUSE = re.compile(r",\s+(?=(?:and|but|so|because|which|then|while|whereas|though)\b)"
-                     r"|\s+(?:—|–|-{2})\s+|:\s+")
+_CLAUSE = re.compile(
+    r",\s+(?=(?:and|but|so|because|which|then|while|whereas|though)\b)"
+    r"|\s+(?:—|–|-{2})\s+|:\s+"
+)
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _WS = re.compile(r"\s+")
 
@@ -60,8 +62,10 @@ def _clauses(answer: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces = _spans(answer[start:end], _CLAUSE, start)
     merged: list[tuple[int, int]] = []
     for s, e in pieces:
-        if merged and (len(answer[s:e].split()) < MIN_CLAUSE_WORDS
-                       or len(answer[merged[-1][0]:merged[-1][1]].split()) < MIN_CLAUSE_WORDS):
+        if merged and (
+            len(answer[s:e].split()) < MIN_CLAUSE_WORDS
+            or len(answer[merged[-1][0] : merged[-1][1]].split()) < MIN_CLAUSE_WORDS
+        ):
             merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
@@ -89,9 +93,22 @@ def tokens(text: str) -> list[str]:
 
 
 _SUFFIXES = (
-    ("ational", "ate"), ("isation", "ize"), ("ization", "ize"), ("ation", "ate"), ("ising", "ize"),
-    ("izing", "ize"), ("ised", "ize"), ("ized", "ize"), ("ings", ""), ("ing", ""), ("edly", ""),
-    ("ied", "y"), ("ies", "y"), ("ed", ""), ("ally", "al"), ("ly", ""),
+    ("ational", "ate"),
+    ("isation", "ize"),
+    ("ization", "ize"),
+    ("ation", "ate"),
+    ("ising", "ize"),
+    ("izing", "ize"),
+    ("ised", "ize"),
+    ("ized", "ize"),
+    ("ings", ""),
+    ("ing", ""),
+    ("edly", ""),
+    ("ied", "y"),
+    ("ies", "y"),
+    ("ed", ""),
+    ("ally", "al"),
+    ("ly", ""),
 )
 
 

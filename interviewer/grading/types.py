@@ -16,8 +16,12 @@ class CriterionGrade:
     rationale: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "score": self.score, "evidence": self.evidence,
-                "rationale": self.rationale}
+        return {
+            "id": self.id,
+            "score": self.score,
+            "evidence": self.evidence,
+            "rationale": self.rationale,
+        }
 
 
 @dataclass

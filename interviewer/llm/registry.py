@@ -37,12 +37,14 @@ def _openai_compatible(settings: Settings, model: str) -> Any:
             "the 'openai-compatible' provider needs OPENAI_BASE_URL, e.g. http://127.0.0.1:8080/v1"
         )
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    # Local servers (llama.cpp, Ollama, vLLM) ignore the key, but the client insists on one.
+    key = settings.openai_api_key or SecretStr("not-needed")
     return ChatOpenAI(
         model=model,
         api_key=key,
-        base_url=settings.openai_base_url,  # type: ignore[arg-type]
+        base_url=settings.openai_base_url,
         timeout=settings.llm_timeout_s,
         max_retries=0,
         temperature=0.2,
