@@ -8,7 +8,9 @@ connected laptop.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,9 @@ import pytest
 from interviewer.runtime import configure_offline
 
 configure_offline()
+# Session-scoped fixtures are set up before the per-test autouse fixture below, so give the
+# whole run a throwaway data dir too: nothing a test does may write into the checkout.
+os.environ["INTERVIEWER_DATA_DIR"] = tempfile.mkdtemp(prefix="interviewer-tests-")
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
