@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from interviewer.errors import InterviewerError, RubricError, UserInputError
+from interviewer.rubrics.documents import YAML_SUFFIXES
+from interviewer.rubrics.loader import show_path, yaml_files
 from interviewer.rubrics.models import Problem
 
-YAML_SUFFIXES = (".yaml", ".yml")
 BACKUP_DIR = ".backups"
 PROBLEMS_PREFIX = "problems/"
 MAX_EDIT_CHARS = 400_000  # a rubric is a few KB; anything far bigger is a paste accident
@@ -41,27 +42,10 @@ class RubricDirs:
         return cls(Path(settings.rubrics_dir), Path(settings.problems_path))
 
 
-def show_path(path: Path) -> str:
-    """A path as the CLI prints it: relative to the cwd when inside it (as the loader does)."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return str(path)
-
-
-def _yaml_in(d: Path) -> list[Path]:
-    try:
-        return sorted(p for p in d.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
-    except OSError:
-        return []
-
-
 def list_files(dirs: RubricDirs) -> list[str]:
     """Editable files as names relative to the rubrics dir: ``data.yaml``, ``problems/x.yaml``."""
-    names = [p.name for p in _yaml_in(dirs.rubrics)]
-    names += [PROBLEMS_PREFIX + p.name for p in _yaml_in(dirs.problems)]
+    names = [p.name for p in yaml_files(dirs.rubrics)]
+    names += [PROBLEMS_PREFIX + p.name for p in yaml_files(dirs.problems)]
     return names
 
 
@@ -139,9 +123,9 @@ def _validate_with(dirs: RubricDirs, edits: dict[str, str]) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="interviewer-coach-") as tmp:
         shadow = Path(tmp) / "rubrics"
         (shadow / "problems").mkdir(parents=True)
-        for p in _yaml_in(dirs.rubrics):
+        for p in yaml_files(dirs.rubrics):
             shutil.copyfile(p, shadow / p.name)
-        for p in _yaml_in(dirs.problems):
+        for p in yaml_files(dirs.problems):
             shutil.copyfile(p, shadow / "problems" / p.name)
         for name, text in edits.items():
             (shadow / name).write_text(text, encoding="utf-8")

@@ -45,7 +45,7 @@ PathLike = str | Path
 # ---------------------------------------------------------------------------- directories
 
 
-def _show(path: Path) -> str:
+def show_path(path: Path) -> str:
     """Paths in messages as the user would type them: relative to the cwd when inside it."""
     if path.is_absolute():
         try:
@@ -55,7 +55,7 @@ def _show(path: Path) -> str:
     return str(path)
 
 
-def _yaml_files(d: Path) -> list[Path]:
+def yaml_files(d: Path) -> list[Path]:
     try:
         return sorted(p for p in d.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
     except OSError:
@@ -81,20 +81,20 @@ def _dirs(dir: PathLike | None) -> tuple[Path, Path]:
     d = Path(dir)
     if (d / "problems").is_dir():
         return d, d / "problems"
-    if d.name == "problems" or (_yaml_files(d) and not _has_stage_files(d)):
+    if d.name == "problems" or (yaml_files(d) and not _has_stage_files(d)):
         return (d.parent if _has_stage_files(d.parent) else get_settings().rubrics_dir), d
     return d, d / "problems"
 
 
 def _scan_rubrics(d: Path) -> tuple[dict[str, Rubric], list[str]]:
     if not d.is_dir():
-        return {}, [f"{_show(d)}: rubrics directory not found"]
+        return {}, [f"{show_path(d)}: rubrics directory not found"]
     rubrics: dict[str, Rubric] = {}
     where: dict[str, str] = {}
     errors: list[str] = []
     covered: set[str] = set()  # stages a file claims, so a broken file isn't also "missing"
-    for path in _yaml_files(d):
-        name = _show(path)
+    for path in yaml_files(d):
+        name = show_path(path)
         try:
             model, src, errs = parse_rubric_source(read_text(path, name), name)
         except RubricError as exc:
@@ -115,7 +115,7 @@ def _scan_rubrics(d: Path) -> tuple[dict[str, Rubric], list[str]]:
     missing = [s for s in STAGE_IDS if s not in covered]
     if missing:
         errors.append(
-            f"{_show(d)}: missing rubric file(s) for stage(s) {', '.join(missing)} "
+            f"{show_path(d)}: missing rubric file(s) for stage(s) {', '.join(missing)} "
             f"(expected {', '.join(s + '.yaml' for s in missing)})"
         )
     return rubrics, errors
@@ -146,15 +146,15 @@ def _scan_problems(
     d: Path, rubrics: dict[str, Rubric] | None
 ) -> tuple[dict[str, Problem], list[str]]:
     if not d.is_dir():
-        return {}, [f"{_show(d)}: problems directory not found"]
-    files = _yaml_files(d)
+        return {}, [f"{show_path(d)}: problems directory not found"]
+    files = yaml_files(d)
     if not files:
-        return {}, [f"{_show(d)}: no problem files (*.yaml)"]
+        return {}, [f"{show_path(d)}: no problem files (*.yaml)"]
     problems: dict[str, Problem] = {}
     where: dict[str, str] = {}
     errors: list[str] = []
     for path in files:
-        name = _show(path)
+        name = show_path(path)
         try:
             model, src, errs = parse_problem_source(read_text(path, name), name)
         except RubricError as exc:
@@ -186,7 +186,7 @@ _cache: dict[tuple[str, Path], tuple[tuple[Any, ...], dict[str, Any]]] = {}
 def _fingerprint(*dirs: Path) -> tuple[Any, ...]:
     out: list[Any] = []
     for d in dirs:
-        for path in _yaml_files(d):
+        for path in yaml_files(d):
             try:
                 st = path.stat()
             except OSError:
@@ -324,11 +324,11 @@ def check_dir(dir: PathLike | None = None) -> DirReport:
     """Validate a rubrics directory (or one rubric/problem file) from disk, bypassing the cache."""
     if dir is not None and Path(dir).is_file():
         path = Path(dir)
-        text = read_text(path, _show(path))
+        text = read_text(path, show_path(path))
         if path.parent.name == "problems":
-            problem, _, errs = parse_problem_source(text, _show(path))
+            problem, _, errs = parse_problem_source(text, show_path(path))
             return DirReport(errs, {}, {problem.id: problem} if problem else {})
-        rubric, _, errs = parse_rubric_source(text, _show(path))
+        rubric, _, errs = parse_rubric_source(text, show_path(path))
         return DirReport(errs, {rubric.stage: rubric} if rubric else {}, {})
     rd, pd = _dirs(dir)
     rubrics, errors = _scan_rubrics(rd)
