@@ -130,7 +130,7 @@ def test_cli_validate_shipped_dir(project_root: Path, capsys: pytest.CaptureFixt
     assert m and int(m.group(1)) >= 8
 
 
-@pytest.mark.parametrize("stage", MY_STAGES)
+@pytest.mark.parametrize("stage", STAGE_IDS)
 def test_rubric_content_meets_the_authoring_guide(project_root: Path, stage: str) -> None:
     rubric = load_rubrics(project_root / "rubrics")[stage]
     assert 5 <= len(rubric.criteria) <= 8
