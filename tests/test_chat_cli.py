@@ -21,6 +21,7 @@ from interviewer.grading import grade
 from interviewer.rubrics.loader import get_problem, load_rubrics
 from interviewer.session import leak
 from interviewer.stages import STAGE_IDS
+from tests.test_ui_support import shared_index
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,27 +82,9 @@ def _env(data: Path, index: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("chat-index")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "interviewer",
-            "ingest",
-            str(ROOT / "corpus"),
-            "--index",
-            str(target),
-            "--json",
-        ],
-        env=_env(target.parent / "ingest-data", target),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return target
+    """The run's one guide index, built by the real ``interviewer ingest`` (shared with the UI
+    tests so the suite embeds the corpus once)."""
+    return shared_index(tmp_path_factory)
 
 
 class Chat:
