@@ -109,7 +109,9 @@ class OfflineResult:
 def embed_units(prep: Prepared) -> np.ndarray:
     from interviewer.embeddings import get_embedder
 
-    return get_embedder().embed([u.text for u in prep.units])
+    # Cached per sentence: each turn re-grades the stage's merged answer, so all but the newest
+    # sentences were embedded on an earlier turn.
+    return get_embedder().embed_cached([u.text for u in prep.units])
 
 
 def _affinity(vecs: np.ndarray, profile: np.ndarray, weights: np.ndarray) -> float:
