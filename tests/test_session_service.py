@@ -15,7 +15,7 @@ import pytest
 from interviewer.errors import SessionError, UnknownIdError
 from interviewer.llm.base import LLM
 from interviewer.llm.fake import ScriptedChatModel
-from interviewer.rubrics.loader import load_rubrics
+from interviewer.rubrics.loader import get_problem, load_rubrics
 from interviewer.session import leak
 from interviewer.session.service import InterviewService
 from interviewer.settings import get_settings
@@ -458,3 +458,31 @@ def test_per_service_overrides_budget_settings_and_prompt_pins(
     assert [t.kind for t in turns] == ["transition", "question"]  # budget 0: no follow-up
     cand = [t for t in svc.get(sid).turns if t.role == "candidate"][-1]
     assert len(cand.text) == 500
+
+
+def test_small_talk_sharing_a_word_with_a_rubric_phrase_is_off_topic() -> None:
+    """'start' (from 'cold start') or 'near' (from 'near real-time') alone is everyday English,
+    so chatter that uses them is redirected rather than graded and probed."""
+    from interviewer.llm import get_llm
+    from interviewer.session.classify import classify
+    from interviewer.session.engine import Engine
+    from interviewer.settings import get_settings
+
+    engine = Engine(
+        llm=get_llm("offline"),
+        grading_llm=None,
+        grader=None,
+        search=None,
+        rubrics_dir=None,
+        cfg=get_settings,
+        followup_budget=None,
+        prompt_versions={},
+    )
+    problem = get_problem("video-recommendations")
+    context = problem.stage_questions["modeling"] + " " + problem.prompt
+    vocab = engine.vocabulary(problem, "modeling")
+    assert "cold" in vocab and "start" not in vocab and "near" not in vocab
+    chatter = "I like to start my day near the beach with some real coffee."
+    assert classify(chatter, context=context, vocabulary=vocab).intent == "off_topic"
+    answer = "We start with a popularity baseline, then a two-tower model with a ranker."
+    assert classify(answer, context=context, vocabulary=vocab).intent == "answer"

@@ -137,7 +137,7 @@ drift retrain retraining pipeline batch stream streaming online offline cache in
 privacy fairness bias sample sampling negative negatives positive positives split leakage
 inference gpu cpu memory storage kafka spark redis feature-store a/b experiment experiments
 requirement requirements objective business revenue goal goals constraint constraints freshness
-cold-start cold start session sessions query queries document documents search ads ad fraud
+cold-start cold session sessions query queries document documents search ads ad fraud
 spam content graph friends feed posts image images vector vectors llm rag chatbot prompt
 accuracy f1 calibration threshold thresholds logs logging events dau mau traffic millisecond
 milliseconds ms p99 p95 rollout canary shadow rollback alert alerts dashboard ml system design

@@ -158,12 +158,14 @@ class Engine:
         phrases = [k for f in problem.facts for k in f.keywords]
         if rubric is not None:
             phrases += [k for c in rubric.criteria for k in c.concepts]
+        from interviewer.grading.vocab import COMMON_WORDS
+
         for p in phrases:
-            words.update(
-                w
-                for w in re.findall(r"[a-z][a-z0-9\-]+", p.lower())
-                if len(w) >= 4 and w not in STOPWORDS
-            )
+            parts = re.findall(r"[a-z][a-z0-9\-]+", p.lower())
+            # A word of a multi-word concept is on-topic only if it is not everyday English:
+            # "cold" from "cold start" is, "start" is not (small talk would count otherwise).
+            common = COMMON_WORDS if len(parts) > 1 else frozenset()
+            words.update(w for w in parts if len(w) >= 4 and w not in STOPWORDS and w not in common)
         vocab = frozenset(words)
         # Keyed by object identity (the loader hands out new objects when a file changes); the
         # objects are kept in the entry so their ids cannot be reused while cached.
