@@ -168,12 +168,15 @@ def test_finished_interview_shows_report_and_chart(
             if stage is None:
                 break
             page.send(STAGE_ANSWERS[stage])
-            if titles.get(page.current_stage()) == stage:
+            before = page.current_stage()
+            if titles.get(before) == stage:
                 page.page.locator("#next-btn").click()
+                # wait for a change from the stage read *before* the click: reading it after
+                # could already see the next stage and then wait for a change that never comes
                 page.page.wait_for_function(
                     "t => !document.querySelector('#tracker tr.now')?.innerText.includes(t)",
-                    arg=page.current_stage(),
-                    timeout=60_000,
+                    arg=before,
+                    timeout=120_000,
                 )
         assert page.current_stage() == "Wrap-up"
         page.page.locator("#end-btn").click()
