@@ -182,17 +182,21 @@ class Phraser:
         offline = offline_text(action, problem, facts, key)
         revealed = state.revealed_facts() | {f.id for f in facts}
         allowed = " ".join([action.question, problem.prompt, *(f.answer for f in facts)])
+
+        def guard(candidate: str) -> leak.LeakCheck:
+            return leak.check(
+                candidate,
+                rubrics=self.rubrics,
+                stage_rubric=stage_rubric,
+                problem=problem,
+                revealed=revealed,
+                allowed=allowed,
+                candidate_text=last_message,
+            )
+
         # Offline texts are built only from allowed material; checking them anyway catches
         # coach-written probes or openers that quote a rubric exemplar.
-        check = leak.check(
-            offline,
-            rubrics=self.rubrics,
-            stage_rubric=stage_rubric,
-            problem=problem,
-            revealed=revealed,
-            allowed=allowed,
-            candidate_text=last_message,
-        )
+        check = guard(offline)
         note = "" if check.ok else f"offline text overlaps {check.reason}"
         base = Phrased(offline, "offline", (OFFLINE_TAG,), note=note)
         if self.llm.offline or action.intent in ("transition", "report"):
@@ -212,15 +216,7 @@ class Phraser:
         bad = _malformed(text) or _off_brief(text, action, allowed, last_message)
         if bad:
             return self._fallback(base, bad, (rendered.tag,), tokens)
-        check = leak.check(
-            text,
-            rubrics=self.rubrics,
-            stage_rubric=stage_rubric,
-            problem=problem,
-            revealed=revealed,
-            allowed=allowed,
-            candidate_text=last_message,
-        )
+        check = guard(text)
         if not check.ok:
             return self._fallback(base, f"leak guard: {check.reason}", (rendered.tag,), tokens)
         if action.intent == "open" and action.stage == "requirements":

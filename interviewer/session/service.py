@@ -155,26 +155,25 @@ class InterviewService:
                     yield ("" if k == 0 else " ") + sentence
 
     def next_stage(self, session_id: str, *, user: str | None = None) -> list[Turn]:
-        with self._session_lock(session_id):
-            state = self._load(session_id, user)
-            self._require_open(state)
-            now = now_ms()
-            state = st.tick(state, now)
-            problem = self.engine.problem(state)
-            actions = policy.move_on(state, problem, "candidate asked to move on")
-            return self._commit(state, problem, actions, now)
+        return self._command(session_id, user, "next")
 
     def end(self, session_id: str, *, user: str | None = None) -> list[Turn]:
+        return self._command(session_id, user, "end")
+
+    def _command(self, session_id: str, user: str | None, command: str) -> list[Turn]:
+        """/next and /end: the same load, clock tick and commit around a different action."""
         with self._session_lock(session_id):
             state = self._load(session_id, user)
             self._require_open(state)
             now = now_ms()
             state = st.tick(state, now)
             problem = self.engine.problem(state)
-            reason = "ended early" if state.stage != WRAPUP else "wrap-up"
-            return self._commit(
-                state, problem, [Action("report", "report", state.stage, reason=reason)], now
-            )
+            if command == "next":
+                actions = policy.move_on(state, problem, "candidate asked to move on")
+            else:
+                reason = "ended early" if state.stage != WRAPUP else "wrap-up"
+                actions = [Action("report", "report", state.stage, reason=reason)]
+            return self._commit(state, problem, actions, now)
 
     def get(self, session_id: str, *, user: str | None = None) -> SessionView:
         return self._view(self._load(session_id, user))
