@@ -17,9 +17,14 @@ def test_labelled_set_shape_and_coverage() -> None:
     assert len({r["id"] for r in rows}) == len(rows)
     problems = set(load_problems())
     for r in rows:
-        assert set(r) == {"id", "stage", "problem", "answer", "label", "kind", "split"}
+        fields = {"id", "stage", "problem", "answer", "label", "kind", "split"}
+        # Off-stage answers of holdout2 also say which stage they are really about.
+        assert set(r) - {"about"} == fields, r["id"]
+        if "about" in r:
+            assert r["kind"] == "off_stage" and r["about"] in STAGE_IDS
+            assert r["about"] != r["stage"], r["id"]
         assert r["stage"] in STAGE_IDS and r["problem"] in problems
-        assert r["kind"] in KINDS and r["split"] in {"dev", "test", "holdout"}
+        assert r["kind"] in KINDS and r["split"] in {"dev", "test", "holdout1", "holdout2"}
         assert isinstance(r["label"], int) and 0 <= r["label"] <= 4
         if r["kind"] in {"off_stage", "keyword_stuffed", "injection", "gibberish", "empty"}:
             assert r["label"] <= 1, r["id"]
@@ -44,27 +49,32 @@ def test_splits_are_roughly_half_and_disjoint() -> None:
     assert abs(len(dev) - len(test)) <= 0.1 * (len(dev) + len(test))
     assert not {r["id"] for r in dev} & {r["id"] for r in test}
     assert not {r["answer"] for r in dev if r["answer"].strip()} & {r["answer"] for r in test}
-    assert sorted(r["id"] for r in load("tune")) == sorted(r["id"] for r in dev + test)
+    retired = load("holdout1")
+    assert sorted(r["id"] for r in load("tune")) == sorted(r["id"] for r in dev + test + retired)
 
 
-def test_holdout_is_separate_and_covers_every_stage() -> None:
+def test_holdout_is_the_fresh_split_separate_from_tuning_and_covers_every_stage() -> None:
     hold, tune = load("holdout"), load("tune")
-    assert len(hold) >= 48 and all(r["id"].startswith("hol-") for r in hold)
+    assert [r["id"] for r in hold] == [r["id"] for r in load("holdout2")]
+    assert len(hold) >= 96 and all(r["id"].startswith("h2-") for r in hold)
     assert not {r["answer"] for r in hold} & {r["answer"] for r in tune}
+    assert not {r["id"] for r in hold} & {r["id"] for r in tune}
     kinds = Counter(r["kind"] for r in hold)
-    assert kinds["injection"] >= 4 and kinds["keyword_stuffed"] >= 4
+    assert kinds["injection"] >= 8 and kinds["keyword_stuffed"] >= 8
     for stage in STAGE_IDS:
         mine = [r for r in hold if r["stage"] == stage]
         on = [r["label"] for r in mine if r["kind"] == "on_stage"]
-        assert len(mine) >= 6 and min(on) <= 1 and max(on) >= 3 and 2 in on
-        assert any(r["kind"] == "off_stage" for r in mine)
+        assert len(mine) >= 12 and min(on) <= 1 and max(on) >= 3 and 2 in on
+        # several off-stage answers per stage, so one miss does not decide the stage's AUC
+        assert sum(r["kind"] == "off_stage" for r in mine) >= 4
 
 
-def test_tuner_refuses_the_holdout() -> None:
+@pytest.mark.parametrize("split", ["holdout", "holdout2", "all"])
+def test_tuner_refuses_the_held_out_split(split: str) -> None:
     from evals.grading.tune import prepare_rows
 
     with pytest.raises(SystemExit, match="holdout"):
-        prepare_rows("holdout")
+        prepare_rows(split)
 
 
 def test_unknown_split_is_refused() -> None:

@@ -1,5 +1,5 @@
-"""Tune :class:`OfflineParams` and fit the stage-score calibration on dev + test (the
-``tune`` split), never on ``holdout``.
+"""Tune :class:`OfflineParams` and fit the stage-score calibration on dev + test + holdout1
+(the ``tune`` split), never on the held-out ``holdout2``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
@@ -21,7 +21,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from evals.grading.score import load, metrics
+from evals.grading.score import TUNING_SPLITS, load, metrics
 from interviewer.grading import fusion, guards, offline
 from interviewer.grading.calibration import CALIBRATION_PATH, Calibration
 from interviewer.grading.offline import OfflineParams
@@ -30,8 +30,8 @@ Prepared = tuple[dict[str, Any], guards.Prepared, offline.AnswerFeatures | None,
 
 
 def prepare_rows(split: str = "tune") -> list[Prepared]:
-    if split in ("holdout", "all"):
-        raise SystemExit("refusing to tune on the holdout split")
+    if split not in TUNING_SPLITS and split != "tune":
+        raise SystemExit(f"refusing to tune on {split!r}: it contains the held-out holdout2 split")
     from interviewer.grading import warm_up
     from interviewer.grading.index import rubric_index, stage_indexes
     from interviewer.rubrics.loader import effective_rubric, get_problem, get_rubric
@@ -112,10 +112,13 @@ SPACE: dict[str, Sequence[float]] = {
     "neg_weight": [0.0, 0.5, 1.0, 2.0],
     "t1": [0.05, 0.1, 0.15, 0.2, 0.25],
     "step": [0.1, 0.15, 0.2, 0.25],
+    "offstage_margin": [0.1, 0.15, 0.2, 0.25, 0.3],
+    "offstage_concept_lead": [-1, 0, 1, 2],
+    "offstage_wide_margin": [0.3, 0.4, 0.5, 0.6],
     "offstage_factor": [0.2, 0.3, 0.4, 0.5],
-    "offstage_soft": [0.0, 2.0, 4.0, 6.0, 8.0],
-    "offstage_soft_start": [0.0, 0.03, 0.06, 0.1],
-    "offstage_lead_weight": [0.0, 0.01, 0.02, 0.04],
+    "offstage_soft": [0.0, 1.0, 2.0, 4.0],
+    "offstage_soft_start": [0.0, 0.05, 0.1, 0.15, 0.2],
+    "offstage_lead_weight": [0.0, 0.02, 0.04],
 }
 
 
@@ -181,8 +184,12 @@ def make(point: dict[str, float]) -> OfflineParams:
     return dataclasses.replace(offline.DEFAULT_PARAMS, thresholds=thresholds, **p)
 
 
-def tune(rows: list[Prepared], iterations: int, seed: int) -> tuple[dict[str, float], float]:
+def tune(
+    rows: list[Prepared], iterations: int, seed: int, only: Sequence[str] = ()
+) -> tuple[dict[str, float], float]:
+    """Search SPACE (or just the keys starting with one of ``only``; the rest stay as shipped)."""
     rng = random.Random(seed)
+    space = {k: v for k, v in SPACE.items() if not only or k.startswith(tuple(only))}
     defaults = offline.DEFAULT_PARAMS
     best: dict[str, float] = {k: getattr(defaults, k) for k in SPACE if hasattr(defaults, k)}
     best["t1"] = defaults.thresholds[0]
@@ -201,14 +208,14 @@ def tune(rows: list[Prepared], iterations: int, seed: int) -> tuple[dict[str, fl
 
     best_value = evaluate(best)
     for _ in range(iterations):
-        cand = {k: rng.choice(list(v)) for k, v in SPACE.items()}
+        cand = {**best, **{k: rng.choice(list(v)) for k, v in space.items()}}
         if cand["sim_hi"] <= cand["sim_lo"] + 0.1:
             continue
         value = evaluate(cand)
         if value > best_value:
             best, best_value = cand, value
     for _ in range(3):  # coordinate refinement around the best point
-        for key, values in SPACE.items():
+        for key, values in space.items():
             for v in values:
                 cand = {**best, key: v}
                 if cand["sim_hi"] <= cand["sim_lo"] + 0.1:
@@ -221,9 +228,16 @@ def tune(rows: list[Prepared], iterations: int, seed: int) -> tuple[dict[str, fl
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.grading.tune")
-    parser.add_argument("--split", choices=["tune", "dev", "test"], default="tune")
+    parser.add_argument("--split", choices=["tune", *TUNING_SPLITS], default="tune")
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="PREFIX",
+        help="search only the parameters whose names start with these (e.g. offstage_)",
+    )
     parser.add_argument(
         "--no-search",
         action="store_true",
@@ -239,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_search:
         params, value = offline.DEFAULT_PARAMS, float("nan")
     else:
-        best, value = tune(rows, args.iterations, args.seed)
+        best, value = tune(rows, args.iterations, args.seed, args.only)
         params = make(best)
     raw: list[float] = []
     credit: list[float] = []

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from interviewer.grading.guards import Prepared, keyword_stuffing, thin
 from interviewer.grading.index import RubricIndex
+from interviewer.grading.stage_model import get_stage_model
 from interviewer.grading.text import stems
 
 if TYPE_CHECKING:
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class OfflineParams:
-    """Tuned with ``python -m evals.grading.tune`` on dev + test (see its docstring)."""
+    """Tuned with ``python -m evals.grading.tune`` on the ``tune`` split (see its docstring); the
+    off-stage parameters last with ``--only offstage_``."""
 
     # Similarity of the best answer sentence to a criterion's positive references, mapped
     # linearly from [sim_lo, sim_hi] to [0, 1]; second_weight blends in the runner-up sentence.
@@ -37,21 +39,21 @@ class OfflineParams:
     neg_weight: float = 0.0
     neg_margin: float = 0.0
     thresholds: tuple[float, float, float, float] = (0.15, 0.40, 0.65, 0.90)
-    # Off-stage: another stage fits the answer better, both by sentence similarity (margin
-    # over this stage's references) and by rubric concepts (that stage's concepts outnumber
-    # this stage's by concept_lead), or by a wide similarity margin alone when the answer
-    # names almost none of this stage's concepts. Criterion scores are then scaled down.
-    offstage_margin: float = 0.02
+    # Off-stage: the stage classifier (stage_model) gives another stage more probability than
+    # this one, by offstage_margin, and that stage's rubric concepts outnumber this stage's by
+    # at least offstage_concept_lead; or by offstage_wide_margin alone when the answer names
+    # at most one of this stage's concepts. Criterion scores are then scaled by offstage_factor.
+    offstage_margin: float = 0.1
     offstage_concept_lead: int = 2
-    offstage_wide_margin: float = 0.15
+    offstage_wide_margin: float = 0.6
     offstage_factor: float = 0.2
-    # Soft off-stage evidence for neighbouring stages whose vocabulary overlaps (framing vs
-    # evaluation vs features): z = similarity margin of the best other stage over this one +
-    # offstage_lead_weight * (its concept lead, clamped to +-5). Above offstage_soft_start, the
-    # stage score is multiplied by 1 - offstage_soft * (z - start), never below offstage_factor.
-    offstage_soft: float = 0.0
-    offstage_soft_start: float = 0.05
-    offstage_lead_weight: float = 0.02
+    # Soft off-stage evidence short of the rule above: z = the probability margin of the best
+    # other stage + offstage_lead_weight * (its concept lead, clamped to +-5). Above
+    # offstage_soft_start the stage score is multiplied by 1 - offstage_soft * (z - start),
+    # never below offstage_factor.
+    offstage_soft: float = 2.0
+    offstage_soft_start: float = 0.1
+    offstage_lead_weight: float = 0.04
     # Keyword-stuffed answers: capped at 1.0 and their criterion scores scaled by this.
     stuffing_factor: float = 0.4
 
@@ -76,7 +78,7 @@ class AnswerFeatures:
     criteria: list[CriterionFeatures]
     stage_concepts: int
     concept_tokens: int
-    affinity: dict[str, float]  # stage -> how well the answer fits that stage's references
+    affinity: dict[str, float]  # stage -> probability that the answer is about it (stage_model)
     stage_concept_counts: dict[str, int]
 
 
@@ -112,11 +114,6 @@ def embed_units(prep: Prepared) -> np.ndarray:
     # Cached per sentence: each turn re-grades the stage's merged answer, so all but the newest
     # sentences were embedded on an earlier turn.
     return get_embedder().embed_cached([u.text for u in prep.units])
-
-
-def _affinity(vecs: np.ndarray, profile: np.ndarray, weights: np.ndarray) -> float:
-    best = (vecs @ profile.T).max(axis=1)
-    return float((best * weights).sum() / weights.sum())
 
 
 def extract(
@@ -159,11 +156,10 @@ def extract(
     stage_keys = {m.key for ms in stage_matches for m in ms}
     concept_tokens = sum(m.end - m.start for ms in stage_matches for m in ms)
     weights = np.array([max(len(s), 1) for s in unit_stems], dtype=np.float32)
-    affinity = {index.stage: _affinity(vecs, index.profile, weights)}
+    affinity = get_stage_model().answer_proba(vecs, weights)
     counts = {index.stage: len(stage_keys)}
     for stage, other in others.items():
         if stage != index.stage:
-            affinity[stage] = _affinity(vecs, other.profile, weights)
             counts[stage] = len({m.key for s in unit_stems for m in other.stage_matcher.find(s)})
     return AnswerFeatures(index.stage, criteria, len(stage_keys), concept_tokens, affinity, counts)
 
@@ -224,6 +220,8 @@ def score(
 
 
 def off_stage(features: AnswerFeatures, params: OfflineParams, result: OfflineResult) -> bool:
+    if features.stage not in features.affinity:  # a stage the classifier does not know
+        return False
     own = features.affinity[features.stage]
     others = {s: a for s, a in features.affinity.items() if s != features.stage}
     if not others:
@@ -231,7 +229,9 @@ def off_stage(features: AnswerFeatures, params: OfflineParams, result: OfflineRe
     rival = max(others, key=lambda s: others[s])
     result.offstage_margin = others[rival] - own
     own_concepts = features.stage_concept_counts[features.stage]
-    lead = max(c for s, c in features.stage_concept_counts.items() if s != features.stage)
+    lead = max(
+        (c for s, c in features.stage_concept_counts.items() if s != features.stage), default=0
+    )
     lead -= own_concepts
     result.offstage_lead = lead
     if result.offstage_margin > params.offstage_margin and lead >= params.offstage_concept_lead:
