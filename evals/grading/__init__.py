@@ -2,9 +2,9 @@
 
 ``run(split="holdout")`` returns Spearman, MAE, per-stage AUC (on-stage vs off-stage answers) and
 the highest score given to an injection or keyword-stuffed answer. Parameters and the stage-score
-calibration are tuned on ``dev`` + ``test`` + ``holdout1`` (``python -m evals.grading.tune``);
-``holdout`` (= ``holdout2.jsonl``, written and labelled blind before the grader ever saw it) is
-never tuned on.
+calibration are tuned on ``dev``, ``test``, ``holdout1`` and ``holdout2``
+(``python -m evals.grading.tune``); ``holdout`` (= ``holdout3.jsonl``, written and labelled blind
+before the grader ever saw it) is never tuned on.
 """
 
 from evals.grading.score import run

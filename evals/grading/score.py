@@ -1,13 +1,14 @@
 """Score the offline grader against ``labelled.jsonl``.
 
-    .venv/bin/python -m evals.grading [--split holdout|dev|test|tune|all] [--json]
+    .venv/bin/python -m evals.grading [--split holdout|holdoutN|dev|test|tune|all] [--json]
 
-Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` (``holdout1.jsonl``) are
-tuning data (``tune`` = all three). ``holdout1`` was the held-out split until its figures were
-reported and its misses studied; from then on it counts as tuning data. ``holdout2``
-(``holdout2.jsonl``, 96 answers) was written and labelled blind by a separate author, committed
-before any grader ran on it, and nothing is tuned on it: it is the honest figure, and
-``holdout`` names it. ``all`` is every labelled answer.
+Splits: ``dev`` and ``test`` (``labelled.jsonl``), ``holdout1`` and ``holdout2`` are tuning
+data (``tune`` = all four). Each ``holdoutN`` was labelled before any grader ran on it
+(``holdout2`` and ``holdout3`` by separate authors who never saw the grader, and committed
+before the first run); it was the held-out split until its figures were reported and its misses
+studied, and from then on it counts as tuning data. The newest,
+``holdout3``, is the honest figure, and ``holdout`` names it: nothing is tuned on it. ``all`` is
+every labelled answer.
 
 Metrics: Spearman between grade and label (all answers of the split, and on-stage only), MAE,
 per-stage AUC of on-stage answers with substance (label >= 2) against off-stage answers (and,
@@ -28,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-FILES = (HERE / "labelled.jsonl", HERE / "holdout1.jsonl", HERE / "holdout2.jsonl")
-HELD_OUT = "holdout2"  # the split ``holdout`` means: never tuned on
-SPLITS = ("holdout", "holdout2", "holdout1", "dev", "test", "tune", "all")
-TUNING_SPLITS = ("dev", "test", "holdout1")
+FILES = tuple(HERE / f for f in ("labelled.jsonl", *(f"holdout{i}.jsonl" for i in (1, 2, 3))))
+HELD_OUT = "holdout3"  # the split ``holdout`` means: never tuned on
+SPLITS = ("holdout", "holdout3", "holdout2", "holdout1", "dev", "test", "tune", "all")
+TUNING_SPLITS = ("dev", "test", "holdout1", "holdout2")
 KINDS = (
     "on_stage",
     "off_stage",

@@ -1,5 +1,5 @@
-"""Tune :class:`OfflineParams` and fit the stage-score calibration on dev + test + holdout1
-(the ``tune`` split), never on the held-out ``holdout2``.
+"""Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test, holdout1 and
+holdout2 (the ``tune`` split), never on the held-out ``holdout3``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
@@ -21,7 +21,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from evals.grading.score import TUNING_SPLITS, load, metrics
+from evals.grading.score import HELD_OUT, TUNING_SPLITS, load, metrics
 from interviewer.grading import fusion, guards, offline
 from interviewer.grading.calibration import CALIBRATION_PATH, Calibration
 from interviewer.grading.offline import OfflineParams
@@ -31,7 +31,9 @@ Prepared = tuple[dict[str, Any], guards.Prepared, offline.AnswerFeatures | None,
 
 def prepare_rows(split: str = "tune") -> list[Prepared]:
     if split not in TUNING_SPLITS and split != "tune":
-        raise SystemExit(f"refusing to tune on {split!r}: it contains the held-out holdout2 split")
+        raise SystemExit(
+            f"refusing to tune on {split!r}: it contains the held-out split ({HELD_OUT})"
+        )
     from interviewer.grading import warm_up
     from interviewer.grading.index import rubric_index, stage_indexes
     from interviewer.rubrics.loader import effective_rubric, get_problem, get_rubric
@@ -112,11 +114,11 @@ SPACE: dict[str, Sequence[float]] = {
     "neg_weight": [0.0, 0.5, 1.0, 2.0],
     "t1": [0.05, 0.1, 0.15, 0.2, 0.25],
     "step": [0.1, 0.15, 0.2, 0.25],
-    "offstage_margin": [0.1, 0.15, 0.2, 0.25, 0.3],
-    "offstage_concept_lead": [-1, 0, 1, 2],
-    "offstage_wide_margin": [0.3, 0.4, 0.5, 0.6],
+    "offstage_margin": [0.05, 0.1, 0.15, 0.2, 0.25, 0.3],
+    "offstage_concept_lead": [-2, -1, 0, 1, 2],
+    "offstage_wide_margin": [0.2, 0.25, 0.3, 0.4, 0.5, 0.6],
     "offstage_factor": [0.2, 0.3, 0.4, 0.5],
-    "offstage_soft": [0.0, 1.0, 2.0, 4.0],
+    "offstage_soft": [0.0, 1.0, 2.0, 3.0, 4.0, 6.0],
     "offstage_soft_start": [0.0, 0.05, 0.1, 0.15, 0.2],
     "offstage_lead_weight": [0.0, 0.02, 0.04],
 }

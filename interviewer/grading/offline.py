@@ -43,7 +43,7 @@ class OfflineParams:
     # this one, by offstage_margin, and that stage's rubric concepts outnumber this stage's by
     # at least offstage_concept_lead; or by offstage_wide_margin alone when the answer names
     # at most one of this stage's concepts. Criterion scores are then scaled by offstage_factor.
-    offstage_margin: float = 0.1
+    offstage_margin: float = 0.05
     offstage_concept_lead: int = 2
     offstage_wide_margin: float = 0.6
     offstage_factor: float = 0.2
@@ -51,7 +51,7 @@ class OfflineParams:
     # other stage + offstage_lead_weight * (its concept lead, clamped to +-5). Above
     # offstage_soft_start the stage score is multiplied by 1 - offstage_soft * (z - start),
     # never below offstage_factor.
-    offstage_soft: float = 2.0
+    offstage_soft: float = 6.0
     offstage_soft_start: float = 0.1
     offstage_lead_weight: float = 0.04
     # Keyword-stuffed answers: capped at 1.0 and their criterion scores scaled by this.

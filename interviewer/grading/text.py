@@ -72,6 +72,16 @@ def _clauses(answer: str, start: int, end: int) -> list[tuple[int, int]]:
     return merged
 
 
+def sentence_spans(answer: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line of ``answer``, stripped, without clause splits."""
+    out = []
+    for s, e in _spans(answer, _BREAK):
+        s, e = _strip_span(answer, s, e)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
 def split_units(answer: str) -> list[Unit]:
     """Sentences (and clauses of long sentences) with their spans in ``answer``."""
     units: list[Unit] = []
