@@ -32,7 +32,7 @@ HERE = Path(__file__).parent
 FILES = tuple(HERE / f for f in ("labelled.jsonl", *(f"holdout{i}.jsonl" for i in (1, 2, 3))))
 HELD_OUT = "holdout3"  # the split ``holdout`` means: never tuned on
 SPLITS = ("holdout", "holdout3", "holdout2", "holdout1", "dev", "test", "tune", "all")
-TUNING_SPLITS = ("dev", "test", "holdout1", "holdout2")
+TUNING_SPLITS = ("dev", "test", "holdout1", "holdout2", "holdout3")
 KINDS = (
     "on_stage",
     "off_stage",

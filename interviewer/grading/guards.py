@@ -30,7 +30,9 @@ _INJECTION = re.compile(
     | (?:^|\n|[\[(])\s*(?:\#{2,}\s*)?system\s*:
     | </?\s*system\s*> | \[/?inst\] | <\|im_start\|> | <\|system\|>
     | \b(?:ai|llm|grading|language)\s+(?:grader|model|assistant)\b[^.!?\n]{0,40}?
-        \b(?:must|should|will|ignore|instruct|approved|output)\b
+        \b(?:must|should|will|is\s+to)\b[^.!?\n]{0,30}?
+        \b(?:ignore|score|grade|award|give|output|approve|rate|mark|accept)\b
+    | \b(?:ai|llm)\s+(?:grader|model|assistant)\b[^.!?\n]{0,40}?\b(?:instruct|approved)
     | \bnote\s+(?:to|for)\s+the\s+(?:automated\s+|ai\s+)?
         (?:grader|grading|model|ai|assistant|evaluator|scorer|marker|reviewer)\b
     | \bas\s+the\s+(?:system\s+)?administrator\b
@@ -77,10 +79,47 @@ _GRADER_TALK = re.compile(
     re.IGNORECASE,
 )
 
+# The general shape of an attempt the patterns above do not spell out: a sentence that speaks
+# to whoever grades ("note to whoever is scoring this", "reviewer's note") and asks for an
+# outcome ("record a 4", "mark this stage as fully satisfied"), or that asks for an outcome
+# "regardless of" what the answer says.
+_TO_GRADER = re.compile(
+    r"""
+      \b(?:note|message|memo|reminder|instructions?|request|nb)s?\s+(?:to|for)\s+
+        (?:the\s+|any\s+|our\s+)?(?:\w+\s+){0,2}?
+        (?:who(?:ever|m)?|scor|grad|review|evaluat|mark|assess|examin|model|ai\b|llm|bot|system)
+    | \b(?:reviewer|grader|scorer|evaluator|marker|assessor|examiner)(?:'s|s')?\s+note\b
+    | \bwho(?:ever)?\s+(?:is\s+|are\s+)?(?:scoring|grading|marking|reviewing|evaluating|assessing)
+    | \b(?:dear|hi|hello|attention)\s+(?:\w+\s+)?(?:grader|scorer|evaluator|reviewer|marker|model|ai)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_REGARDLESS = re.compile(
+    r"\bregardless\s+of\s+(?:the\s+|its\s+|my\s+|what\s+)?(?:content|answer|rubric|"
+    r"response|criteria|what\s+(?:is|was)\s+(?:written|said))",
+    re.IGNORECASE,
+)
+_OUTCOME = re.compile(
+    r"""
+      \b(?:record|enter|assign|award|give|mark|rate|score|grade|treat|consider|count|log|set
+        |put|report|output|return|pass|approve|accept|list)(?:s|es|ed|d|ing)?\b[^.!?\n]{0,70}?
+        (?:\b[0-4](?:\.0)?\s*(?:/|out\s+of)\s*4\b|\b(?:a|an)\s+[34]\b|\b[34]\s*(?:[.!)]|$)
+          |\bfully\s+(?:satisfied|answered|covered|met|complete)|\bfull\s+(?:marks|credit|score)
+          |\b(?:max(?:imum)?|top|perfect|highest)\s+(?:score|level|marks?|grade|rating)
+          |\bas\s+(?:fully\s+)?(?:answered|covered|complete|passed|satisfied|excellent)
+          |\bno\s+gaps\b)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
 MIN_EXPLAINING_WORDS = 6
 
 
 def is_injection(text: str) -> bool:
+    if _TO_GRADER.search(text) and _OUTCOME.search(text):
+        return True
+    if _OUTCOME.search(text) and _REGARDLESS.search(text):
+        return True
     if _INJECTION.search(text) is None:
         return False
     return not (_DEFENCE.search(text) and not _ADDRESSES_GRADER.search(text))
