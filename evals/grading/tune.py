@@ -1,5 +1,5 @@
-"""Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test, holdout1 and
-holdout2 (the ``tune`` split), never on the held-out ``holdout3``.
+"""Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
+holdout1-3 (the ``tune`` split), never on the held-out ``holdout4``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 

@@ -90,7 +90,8 @@ _TO_GRADER = re.compile(
         (?:who(?:ever|m)?|scor|grad|review|evaluat|mark|assess|examin|model|ai\b|llm|bot|system)
     | \b(?:reviewer|grader|scorer|evaluator|marker|assessor|examiner)(?:'s|s')?\s+note\b
     | \bwho(?:ever)?\s+(?:is\s+|are\s+)?(?:scoring|grading|marking|reviewing|evaluating|assessing)
-    | \b(?:dear|hi|hello|attention)\s+(?:\w+\s+)?(?:grader|scorer|evaluator|reviewer|marker|model|ai)
+    | \b(?:dear|hi|hello|attention)\s+(?:\w+\s+)?
+        (?:grader|scorer|evaluator|reviewer|marker|model|ai)
     """,
     re.IGNORECASE | re.VERBOSE,
 )
