@@ -108,3 +108,17 @@ def test_metrics_on_a_toy_split() -> None:
     assert m["kinds"]["off_stage"]["flagged"] == 1.0
     assert m["mae"] == pytest.approx((0.5 + 0 + 0.5 + 0 + 0.8) / 5)
     assert m["targets_met"] == {"spearman": True, "auc_min": True, "max_guarded": True}
+
+
+def test_guards_set_aside_every_labelled_injection_of_the_tuning_data() -> None:
+    # Regression on data the guards were built with (never the held-out split): every
+    # injection is set aside and leaves too little to keep a score, and no on-stage answer is
+    # taken for one.
+    from interviewer.grading import guards
+
+    for r in load("tune"):
+        prep = guards.prepare(r["answer"], 20_000)
+        if r["kind"] == "injection":
+            assert "injection" in prep.flags and guards.thin(prep.units), r["id"]
+        elif r["kind"] == "on_stage":
+            assert "injection" not in prep.flags, r["id"]
