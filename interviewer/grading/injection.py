@@ -39,7 +39,7 @@ _INJECTION = re.compile(
     | \b(?:reveal|print|repeat|show|output|dump|leak|tell\s+me)\b[^.!?\n]{0,30}?
         \b(?:system\s+prompt|instructions|rubric|hidden\s+criteria|grading\s+criteria)\b
     | \b(?:your|the)\s+system\s+prompt\s+(?:says|states|tells)\b
-    | (?:^|\n|[\[(])\s*(?:\#{2,}\s*)?system\s*:
+    | (?:^|\n|[\[(])\s*(?:\#{2,}\s*)?(?:system|interviewer|grader|evaluator)\s*:
     | </?\s*system\s*> | \[/?inst\] | <\|im_start\|> | <\|system\|>
     | \b(?:ai|llm|grading|language)\s+(?:grader|model|assistant)\b[^.!?\n]{0,40}?
         \b(?:must|should|will|is\s+to)\b[^.!?\n]{0,30}?
@@ -121,7 +121,8 @@ _OUTCOME = re.compile(
         |put|report|output|return|pass|approve|accept|list)(?:s|es|ed|d|ing)?\b[^.!?\n]{0,70}?
         (?:\b[0-4](?:\.0)?\s*(?:/|out\s+of)\s*4\b|\b(?:a|an)\s+[34]\b|\b[34]\s*(?:[.!)]|$)
           |\bfully\s+(?:satisfied|answered|covered|met|complete)|\bfull\s+(?:marks|credit|score)
-          |\b(?:max(?:imum)?|top|perfect|highest)\s+(?:score|level|marks?|grade|rating)
+          |\b(?:max(?:imum)?|top|perfect|highest)\s+(?:\w+\s+){0,2}?
+            (?:score|level|marks?|grade|rating)
           |\bas\s+(?:fully\s+)?(?:answered|covered|complete|passed|satisfied|excellent)
           |\bno\s+gaps\b)
     """,
@@ -150,10 +151,33 @@ _PROCESS_OUTCOME = re.compile(
         \b(?:as\s+)?(?:complete|covered|done)\b
     | \bfully\s+(?:covered|answered|satisfied|met|complete)\b | \bperfect\s+match\b
     | \blevel\s+4\b | \b4\s+out\s+of\s+4\b | \b4\s*/\s*4\b | \bfull\s+marks\b
-    | \b(?:max(?:imum)?|top|perfect|highest)\s+(?:score|level|marks?|grade|rating)\b
+    | \b(?:max(?:imum)?|top|perfect|highest)\s+(?:\w+\s+){0,2}?(?:score|level|marks?|grade|rating)\b
     | \b(?:print|paste|list|show|tell\s+me|share|give\s+me|send)\b[^.!?\n]{0,60}?
         \b(?:criteria|rubric|level\s+descri\w+|weights|points\s+you\s+were\s+told)\b
-    | \b(?:rubric|criteria)\b[^.!?\n]{0,40}?\b(?:verbatim|word\s+for\s+word)\b
+    | \b(?:rubric|criteria|points|things)\b[^.!?\n]{0,40}?\b(?:verbatim|word\s+for\s+word)\b
+    | \b(?:points|things|criteria|keywords)\s+(?:that\s+)?you(?:'re|\s+are)\s+(?:looking\s+for
+        |checking|scoring)\b
+    | \b(?:under|below|less\s+than)\s+(?:a\s+)?[34]\b[^.!?\n]{0,60}?\b(?:mistake|wrong|error)\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# Orders to the graders in the third person ("Evaluators are instructed to award ..."), pleas
+# ("please be kind with the score"), and "do not penalise" requests.
+_GRADER_ORDER = re.compile(
+    r"""
+      \b(?:evaluators?|graders?|scorers?|markers?|assessors?|examiners?
+        |(?:evaluation|grading|scoring|marking)\s+(?:model|system|pipeline|tool|assistant))\b
+        [^.!?\n]{0,40}?\b(?:instructed|must|should|required|asked|are\s+to|is\s+to|need\s+to)\b
+        [^.!?\n]{0,60}?\b(?:award|score|grade|mark|rate|give|accept|pass|approve|output|return)
+        \w*\b[^.!?\n]{0,40}?\b(?:max(?:imum)?|top|full|highest|perfect|4|this\s+(?:answer|stage
+        |candidate|response))\b
+    | \bplease\b[^.!?\n]{0,60}?\b(?:lenien\w*|generous\w*|be\s+kind|go\s+easy
+        |assume\s+(?:that\s+)?I)\b
+    | \bplease\b[^.!?\n]{0,30}?\b(?:score|grade|mark|rate)\s+(?:me|this|it|my)\b
+    | \b(?:do\s+not|don't|never)\s+(?:penali[sz]e|deduct|mark\s+(?:me\s+)?down|dock)
+        \s+(?:me\b|this\b|it\b|my\b|brevity|length|short|for\s+(?:brevity|length|keeping|being))
+    | \b(?:grant|award|give)\b[^.!?\n]{0,30}?\b(?:max(?:imum)?|top|full|highest|perfect)\s+
+        (?:\w+\s+){0,2}?(?:score|grade|marks?|rating|level)\b
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -165,6 +189,8 @@ def is_injection(text: str) -> bool:
     if _TO_GRADER.search(text) and _OUTCOME.search(text):
         return True
     if _PROCESS.search(text) and _PROCESS_OUTCOME.search(text):
+        return True
+    if _GRADER_ORDER.search(text):
         return True
     if _OUTCOME.search(text) and _REGARDLESS.search(text):
         return True
