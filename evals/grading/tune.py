@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-4 (the ``tune`` split), never on the held-out ``holdout5``.
+holdout1-5 (the ``tune`` split), never on the held-out ``holdout6``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
