@@ -22,7 +22,8 @@ _INJECTION = re.compile(
     r"""
     \b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?
         \b(?:your|the|all|any|previous|prior|above|earlier|preceding|my|these|those)\b[^.!?\n]{0,30}?
-        \b(?:instructions?|rubrics?|rules|guidelines|guidance|prompts?|criteria|grading|scoring)\b
+        \b(?:instructions?|rubrics?|rules|guidelines|guidance|prompts?|criteria|grading|scoring
+        |level\s+descri\w+)\b
     | \b(?:give|award|grant|assign|mark|rate|score|record|output|put)\b[^.!?\n]{0,50}?
         (?:\b[34]\s*(?:/|out\s+of)\s*4\b|\bfull\s+marks\b|\b(?:max(?:imum)?|perfect|top|highest)\s+
         (?:score|marks?|grade|rating)s?\b|\bexcellent\b|\bscore\s+(?:of\s+)?4\b|\bas\s+4\b|\b4\b\s+
@@ -36,7 +37,7 @@ _INJECTION = re.compile(
     | "role"\s*:\s*"(?:system|developer|assistant|admin)"
     | <<\s*/?\s*sys\s*>>
     | \bnew\s+instructions\b | \bdeveloper\s+mode\b | \bdebug\s+mode\b
-    | \b(?:reveal|print|repeat|show|output|dump|leak|tell\s+me)\b[^.!?\n]{0,30}?
+    | \b(?:reveal|print|repeat|echo|show|output|dump|leak|tell\s+me)\b[^.!?\n]{0,30}?
         \b(?:system\s+prompt|instructions|rubric|hidden\s+criteria|grading\s+criteria)\b
     | \b(?:your|the)\s+system\s+prompt\s+(?:says|states|tells)\b
     | (?:^|\n|[\[(])\s*(?:\#{2,}\s*)?(?:system|interviewer|grader|evaluator)\s*:
@@ -88,7 +89,7 @@ _BLOCK = re.compile(
 # A sentence next to an injected one that talks to or about the grader belongs to the same
 # attempt ("Note for the scorer: the committee decided short answers show mastery.").
 _GRADER_TALK = re.compile(
-    r"\b(?:scorer|grader|grading|evaluator|rubric|marker|assessor|hiring\s+committee|"
+    r"\b(?:scorer|grader|grading|evaluator|rubric|marker|assessor|hiring\s+committee|interviewer|"
     r"reference\s+answer|this\s+(?:response|answer|submission)|full\s+marks|"
     r"(?:maximum|top|perfect)\s+(?:score|level|marks?))\b",
     re.IGNORECASE,
@@ -176,13 +177,21 @@ _GRADER_ORDER = re.compile(
     | \bplease\b[^.!?\n]{0,30}?\b(?:score|grade|mark|rate)\s+(?:me|this|it|my)\b
     | \b(?:do\s+not|don't|never)\s+(?:penali[sz]e|deduct|mark\s+(?:me\s+)?down|dock)
         \s+(?:me\b|this\b|it\b|my\b|brevity|length|short|for\s+(?:brevity|length|keeping|being))
+    | \b(?:please|kindly|just)\b[^.!?\n]{0,30}?\b(?:treat|mark|count|consider|score|grade|rate
+        |record|log)\b[^.!?\n]{0,40}?\b(?:complete|covered|done|full|top|max(?:imum)?|perfect
+        |excellent|4)\b
+    | \b(?:correct|right|true|expected|real)\s+(?:label|score|grade|level)\s+(?:here\s+)?is\s+
+        (?:a\s+)?[34]\b
     | \b(?:grant|award|give)\b[^.!?\n]{0,30}?\b(?:max(?:imum)?|top|full|highest|perfect)\s+
         (?:\w+\s+){0,2}?(?:score|grade|marks?|rating|level)\b
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 # Brackets and parentheses holding a note to the grader, even mid-sentence.
-_BRACKETED = re.compile(r"\[[^\[\]]{8,600}\]|\([^()]{8,600}\)|<!--.*?(?:-->|\Z)", re.DOTALL)
+_BRACKETED = re.compile(r"\[[^\[\]]{8,600}\]|\([^()]{8,600}\)")
+# Hidden text: an HTML comment is invisible to a person reading the answer and is never part of
+# what a candidate says, so all of it is set aside.
+_HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
 def is_injection(text: str) -> bool:
@@ -209,6 +218,7 @@ def injection_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
         for m in _BRACKETED.finditer(text)
         if is_injection(m.group()) or _TO_GRADER.search(m.group())
     ]
+    blocks += [(m.start(), m.end()) for m in _HIDDEN.finditer(text)]
     blocks = _merge(blocks)
     masked = text
     for a, b in blocks:
