@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-5 (the ``tune`` split), never on the held-out ``holdout6``.
+holdout1-6 (the ``tune`` split), never on the held-out ``holdout7``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
