@@ -14,7 +14,16 @@ from interviewer.grading.vocab import FUNCTION_WORDS, vocabulary
 
 MIN_EXPLAINING_WORDS = 6
 MIN_STUFFED_CONCEPTS = 8
-STUFFED_PER_SENTENCE = 3  # distinct concepts per explaining sentence (real answers: <= 2.2)
+STUFFED_PER_SENTENCE = 5  # distinct concepts per explaining sentence: stuffed whatever else
+DENSE_PER_SENTENCE = 3  # ... and from here, stuffed unless it gives a reason or a number
+_REASONING = re.compile(
+    r"\b(?:because|since|so\s+that|so\s+(?:we|the|it|they)|which\s+means|otherwise|instead\s+of"
+    r"|rather\s+than|if|unless|when|whenever|until|\d+|one|two|three|four|five|ten|twenty|hundred"
+    r"|thousand|million|billion|half|percent)\b"
+    r"|(?<![-\w])to\s+(?:check|catch|get|avoid|make|keep|see|find|detect|know|measure|reduce|cut"
+    r"|stop|handle|learn|decide|compare|confirm|tell|limit|protect|save)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -146,10 +155,13 @@ def keyword_stuffing(units: list[Unit], n_concepts: int, concept_tokens: int) ->
         return True
     # Fluent-sounding but all terms: many concepts for each sentence that explains anything
     # ("we leverage X-powered Y with Z behind W, A/B/C via D, ..."). Across the 600+ labelled
-    # answers, real ones with eight or more concepts name at most 2.2 per explaining sentence;
-    # lists and pseudo-prose name five or more.
-    if n_concepts >= MIN_STUFFED_CONCEPTS and n_concepts >= STUFFED_PER_SENTENCE * max(
-        explaining, 1
+    # answers, real ones with eight or more concepts name at most 2.2 per explaining sentence,
+    # lists and pseudo-prose five or more; in between, a dense real answer still gives reasons
+    # or conditions ("because", "when drift crosses ...") or numbers, and pseudo-prose does not.
+    per_sentence = n_concepts / max(explaining, 1)
+    if n_concepts >= MIN_STUFFED_CONCEPTS and (
+        per_sentence >= STUFFED_PER_SENTENCE
+        or (per_sentence >= DENSE_PER_SENTENCE and not _REASONING.search(text))
     ):
         return True
     # Prose-shaped but mostly terms: e.g. "we use X, Y, Z, W and V" repeated for each topic.
