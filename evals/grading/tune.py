@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-6 (the ``tune`` split), never on the held-out ``holdout7``.
+holdout1-7 (the ``tune`` split), never on the held-out ``holdout8``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
