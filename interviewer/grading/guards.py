@@ -17,7 +17,7 @@ MIN_STUFFED_CONCEPTS = 8
 STUFFED_PER_SENTENCE = 5  # distinct concepts per explaining sentence: stuffed whatever else
 DENSE_PER_SENTENCE = 3  # ... and from here, stuffed unless it gives a reason or a number
 _REASONING = re.compile(
-    r"\b(?:because|since|so\s+that|so\s+(?:we|the|it|they)|which\s+means|otherwise|instead\s+of"
+    r"\b(?:because|since|so\s+that|which\s+means|otherwise|instead\s+of"
     r"|rather\s+than|if|unless|when|whenever|until|\d+|one|two|three|four|five|ten|twenty|hundred"
     r"|thousand|million|billion|half|percent)\b"
     r"|(?<![-\w])to\s+(?:check|catch|get|avoid|make|keep|see|find|detect|know|measure|reduce|cut"

@@ -73,16 +73,18 @@ _ADDRESSES_GRADER = re.compile(
 # to the end of the answer.
 _BLOCK = re.compile(
     r"""
-      \[\s*(system|inst|admin|instructions?)\s*\].*?(?:\[\s*/\s*\1\s*\]|\Z)
+      \[\s*(system|inst|admin|developer|instructions?)\b[^\]\n]{0,60}\].*?
+        (?:\[\s*/\s*\1\b[^\]\n]{0,60}\]|\Z)
     | <\|im_start\|>.*?(?:<\|im_end\|>|\Z)
     | <<\s*sys\s*>>.*?(?:<<\s*/\s*sys\s*>>|\Z)
     | \{[^{}]{0,600}?"(?:role|system|instructions?|score|stage_score|min_score|grader|grading|
         rubric|mode)"\s*:[^{}]{0,600}\}
     | <\s*([a-z_-]*(?:system|grader|grading|instruction|directive|admin|evaluator|scor)[a-z_-]*)
         \b[^>]*>.*?(?:<\s*/\s*\2\s*>|\Z)
-    | \#{2,}\s*(?:system\s+(?:message|prompt|instructions?|override)|instructions?\s+(?:to|for)
-        \b|(?:note\s+(?:to|for)\s+)?(?:the\s+)?(?:grader|evaluator|scorer)\b|override\b)
-        .*?(?:\#{2,}\s*end\b[^\n#.]*\.?|\Z)
+    | \#{2,}\s*(?:(?:system|admin|developer|moderator)\s+(?:note|message|notice|override
+        |instructions?|prompt|update|directive)s?\b|instructions?\s+(?:to|for)\b
+        |(?:note\s+(?:to|for)\s+)?(?:the\s+)?(?:grader|evaluator|scorer)\b|override\b)
+        .*?(?:\#{2,}\s*end\b[^\n#.]*\.?|\#{2,}(?=[ \t]*(?:\n|\Z))|\Z)
     """,
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
@@ -134,7 +136,7 @@ _OUTCOME = re.compile(
 _PROCESS = re.compile(
     r"""
       \b(?:this|the|my|that)\s+(?:\w+\s+)?(?:stage|section|answer|response|part|round)\b
-    | \binterviewers?\b | \binterview\s+notes\b | \bthe\s+candidate\b
+    | \binterviewers?\b | \binterview\s+notes\b | \b(?:the|this)\s+candidate\b
     | \b(?:scoring|grading|grader|scorer|evaluator|assessor|reviewer|examiner)s?\b
     | \byou(?:'re|\s+are)\s+using\b | \byou\s+apply\b | \byou\s+were\s+told\b
     | \byour\s+(?:instructions|rubric|criteria|prompt|guidelines)\b

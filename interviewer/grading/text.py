@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # Sentence ends, line breaks and bullets; semicolons separate clauses people speak as sentences.
+# A line break followed by a lower-case word is a hard wrap inside a sentence, not a break
+# (pasted or typed text wrapped at a fixed width would otherwise become one "sentence" a line).
 _BULLET = r"(?:[-*•]|\d{1,2}[.)])\s+"
-_BREAK = re.compile(rf"(?<=[.!?;])[\"')\]]*\s+(?:{_BULLET})?|\s*\n\s*(?:{_BULLET})?|^\s*{_BULLET}")
+_BREAK = re.compile(
+    rf"(?<=[.!?;])[\"')\]]*\s+(?:{_BULLET})?|\s*\n\s*(?:{_BULLET}|(?![a-z]))|^\s*{_BULLET}"
+)
 # Where a long sentence may be split into clauses (kept short so the embedder sees one idea).
 _CLAUSE = re.compile(
     r",\s+(?=(?:and|but|so|because|which|then|while|whereas|though)\b)"
