@@ -32,8 +32,10 @@ _INJECTION = re.compile(
     | \byou(?:'re|\s+are)\s+now\s+(?!going\b|able\b|seeing\b|looking\b|at\b)
     | \b(?:imagine|pretend|suppose|act\s+as\s+if)\b[^.!?\n]{0,40}?
         \byou(?:'re|\s+are)\b[^.!?\n]{0,60}?
-        \b(?:grader|interviewer|coach|mentor|evaluator|scorer|assistant|character|judge)\b
-    | \bstay\s+in\s+character\b
+        \b(?:grader|interviewer|coach|mentor|evaluator|scorer|assistant|character|judge|manager
+        |recruiter|hiring|examiner|panel|committee|boss)\b
+    | \b(?:stay|staying|stays)\s+in\s+character\b
+    | \b(?:in|back\s+in|out\s+of)\s+character\s*(?:[.,!;]|now\b|\Z)
     | "role"\s*:\s*"(?:system|developer|assistant|admin)"
     | <<\s*/?\s*sys\s*>>
     | \bnew\s+instructions\b | \bdeveloper\s+mode\b | \bdebug\s+mode\b
