@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-8 (the ``tune`` split), never on the held-out ``holdout9``.
+holdout1-9 (the ``tune`` split), never on the held-out ``holdout10``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
