@@ -152,6 +152,14 @@ def test_fluent_pseudo_prose_made_of_buzzwords_is_stuffing() -> None:
         8000,
     ).units
     assert not keyword_stuffing(prose, n_concepts=12, concept_tokens=20)
+    # a number inside a term ("two-tower", "top-k") is not a quantity that explains anything
+    dense = prepare(
+        "So we leverage a two-tower retrieval backbone with a multi-task ranker and a "
+        "cross-encoder re-ranker, plus hard-negative mining, focal loss and LoRA fine-tuning. "
+        "A distilled ensemble with Bayesian search drives the top-k cascade end to end.",
+        8000,
+    ).units
+    assert keyword_stuffing(dense, n_concepts=12, concept_tokens=20)
 
 
 def test_a_hard_wrapped_sentence_stays_one_sentence_and_lists_still_split() -> None:

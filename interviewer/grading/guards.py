@@ -18,8 +18,10 @@ STUFFED_PER_SENTENCE = 5  # distinct concepts per explaining sentence: stuffed w
 DENSE_PER_SENTENCE = 3  # ... and from here, stuffed unless it gives a reason or a number
 _REASONING = re.compile(
     r"\b(?:because|since|so\s+that|which\s+means|otherwise|instead\s+of"
-    r"|rather\s+than|if|unless|when|whenever|until|\d+|one|two|three|four|five|ten|twenty|hundred"
-    r"|thousand|million|billion|half|percent)\b"
+    r"|rather\s+than|if|unless|when|whenever|until)\b"
+    # a quantity, not part of a term such as "two-tower" or "top-k"
+    r"|(?<![-\w])(?:\d+(?:\.\d+)?|one|two|three|four|five|ten|twenty|hundred|thousand|million"
+    r"|billion|half|percent)(?![-\w])"
     r"|(?<![-\w])to\s+(?:check|catch|get|avoid|make|keep|see|find|detect|know|measure|reduce|cut"
     r"|stop|handle|learn|decide|compare|confirm|tell|limit|protect|save)\b",
     re.IGNORECASE,

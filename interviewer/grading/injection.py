@@ -86,7 +86,9 @@ _BLOCK = re.compile(
     | \#{2,}\s*(?:(?:system|admin|developer|moderator)\s+(?:note|message|notice|override
         |instructions?|prompt|update|directive)s?\b|instructions?\s+(?:to|for)\b
         |(?:note\s+(?:to|for)\s+)?(?:the\s+)?(?:grader|evaluator|scorer)\b|override\b)
-        .*?(?:\#{2,}\s*end\b[^\n#.]*\.?|\#{2,}(?=[ \t]*(?:\n|\Z))|\Z)
+        .*?(?:\#{2,}\s*end\b[^\n#.]*\.?(?:[ \t]*\#{2,})?|(?<=\n)[ \t]*\#{2,}(?=[ \t]*(?:\n|\Z))|\Z)
+    | (?:\#{2,}|-{3,}|={3,}|\[|<)?[ \t]*end\s+of\s+(?:the\s+)?(?:candidate(?:'s)?\s+)?
+        (?:response|answer|submission|transcript)\b.*\Z
     """,
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
@@ -109,6 +111,8 @@ _TO_GRADER = re.compile(
         (?:the\s+|any\s+|our\s+)?(?:\w+\s+){0,2}?
         (?:who(?:ever|m)?|scor|grad|review|evaluat|mark|assess|examin|model|ai\b|llm|bot|system)
     | \b(?:reviewer|grader|scorer|evaluator|marker|assessor|examiner)(?:'s|s')?\s+note\b
+    | \b(?:grading|scoring|marking|evaluation|evaluator|grader)\s+(?:note|notice|instructions?
+        |message|directive|policy|override)s?\b
     | \bwho(?:ever)?\s+(?:is\s+|are\s+)?(?:scoring|grading|marking|reviewing|evaluating|assessing)
     | \b(?:dear|hi|hello|attention)\s+(?:\w+\s+)?
         (?:grader|scorer|evaluator|reviewer|marker|model|ai)
