@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-9 (the ``tune`` split), never on the held-out ``holdout10``.
+holdout1-10 (the ``tune`` split), never on the held-out ``holdout11``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
