@@ -34,6 +34,8 @@ _INJECTION = re.compile(
         \byou(?:'re|\s+are)\b[^.!?\n]{0,60}?
         \b(?:grader|interviewer|coach|mentor|evaluator|scorer|assistant|character|judge|manager
         |recruiter|hiring|examiner|panel|committee|boss)\b
+    | \bas\s+(?:that|my|the|a|an|our)\s+(?:\w+\s+)?(?:mentor|coach|manager|grader|interviewer
+        |evaluator|examiner|recruiter)\b,?\s+you\b[^.!?\n]{0,80}?\b(?:score|marks?|grade|credit)\b
     | \b(?:stay|staying|stays)\s+in\s+character\b
     | \b(?:in|back\s+in|out\s+of)\s+character\s*(?:[.,!;]|now\b|\Z)
     | "role"\s*:\s*"(?:system|developer|assistant|admin)"
@@ -79,8 +81,6 @@ _BLOCK = re.compile(
         (?:\[\s*/\s*\1\b[^\]\n]{0,60}\]|\Z)
     | <\|im_start\|>.*?(?:<\|im_end\|>|\Z)
     | <<\s*sys\s*>>.*?(?:<<\s*/\s*sys\s*>>|\Z)
-    | \{[^{}]{0,600}?"(?:role|system|instructions?|score|stage_score|min_score|grader|grading|
-        rubric|mode)"\s*:[^{}]{0,600}\}
     | <\s*([a-z_-]*(?:system|grader|grading|instruction|directive|admin|evaluator|scor)[a-z_-]*)
         \b[^>]*>.*?(?:<\s*/\s*\2\s*>|\Z)
     | \#{2,}\s*(?:(?:system|admin|developer|moderator)\s+(?:note|message|notice|override
@@ -159,12 +159,14 @@ _PROCESS_OUTCOME = re.compile(
     | \b(?:mark|treat|count|consider|carry)\w*\b[^.!?\n]{0,40}?
         \b(?:as\s+)?(?:complete|covered|done)\b
     | \bfully\s+(?:covered|answered|satisfied|met|complete)\b | \bperfect\s+match\b
-    | \blevel\s+4\b | \b4\s+out\s+of\s+4\b | \b4\s*/\s*4\b | \bfull\s+marks\b
+    | \blevel\s+4\b | \b4\s+out\s+of\s+4\b | \b4\s*/\s*4\b | \bfull\s+(?:marks|credit)\b
     | \b(?:max(?:imum)?|top|perfect|highest)\s+(?:\w+\s+){0,2}?(?:score|level|marks?|grade|rating)\b
     | \b(?:print|paste|list|show|tell\s+me|share|give\s+me|send)\b[^.!?\n]{0,60}?
-        \b(?:criteria|rubric|level\s+descri\w+|weights|points\s+you\s+were\s+told)\b
+        \b(?:criteria|rubric|level\s+descri\w+|weights|points\s+you\s+were\s+told|checklist
+        |(?:scoring|grading|marking)\s+(?:levels|scale|guide|sheet|scheme))\b
     | \b(?:rubric|criteria|points|things)\b[^.!?\n]{0,40}?\b(?:verbatim|word\s+for\s+word)\b
-    | \b(?:points|things|criteria|keywords)\s+(?:that\s+)?you(?:'re|\s+are)\s+(?:looking\s+for
+    | \b(?:points|things|criteria|keywords|items|boxes)\s+(?:that\s+)?you(?:'re|\s+are)?\s+
+        (?:look(?:ing)?\s+for
         |checking|scoring)\b
     | \b(?:under|below|less\s+than)\s+(?:a\s+)?[34]\b[^.!?\n]{0,60}?\b(?:mistake|wrong|error)\b
     """,
@@ -183,6 +185,7 @@ _GRADER_ORDER = re.compile(
     | \bplease\b[^.!?\n]{0,60}?\b(?:lenien\w*|generous\w*|be\s+kind|go\s+easy
         |assume\s+(?:that\s+)?I)\b
     | \bplease\b[^.!?\n]{0,30}?\b(?:score|grade|mark|rate)\s+(?:me|this|it|my)\b
+    | \b(?:give|gave|giving)\s+me\s+the\s+benefit\s+of\s+the\s+doubt\b
     | \b(?:do\s+not|don't|never)\s+(?:penali[sz]e|deduct|mark\s+(?:me\s+)?down|dock)
         \s+(?:me\b|this\b|it\b|my\b|brevity|length|short|for\s+(?:brevity|length|keeping|being))
     | \b(?:please|kindly|just)\b[^.!?\n]{0,30}?\b(?:treat|mark|count|consider|score|grade|rate
@@ -194,6 +197,15 @@ _GRADER_ORDER = re.compile(
         (?:\w+\s+){0,2}?(?:score|grade|marks?|rating|level)\b
     """,
     re.IGNORECASE | re.VERBOSE,
+)
+# JSON objects (one level of nesting) that carry a message role or grading settings: a chat
+# message or a "grader config" pasted into an answer. Example events ({"user_id": 17, ...},
+# {"fraud_score": 0.9}) name none of these keys.
+_JSON_OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]{0,600}\}){1,1200}\}")
+_JSON_GRADER_KEY = re.compile(
+    r'"[a-z_ -]{0,30}(?:role|system|instruction|rubric|directive|override|grader|grading|scorer'
+    r'|policy|stage_score|carry_over|min_score|max_score|criteri)[a-z_ -]{0,30}"\s*:',
+    re.IGNORECASE,
 )
 # Brackets and parentheses holding a note to the grader, even mid-sentence.
 _BRACKETED = re.compile(r"\[[^\[\]]{8,600}\]|\([^()]{8,600}\)")
@@ -227,6 +239,11 @@ def injection_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
         if is_injection(m.group()) or _TO_GRADER.search(m.group())
     ]
     blocks += [(m.start(), m.end()) for m in _HIDDEN.finditer(text)]
+    blocks += [
+        (m.start(), m.end())
+        for m in _JSON_OBJECT.finditer(text)
+        if _JSON_GRADER_KEY.search(m.group()) or is_injection(m.group())
+    ]
     blocks = _merge(blocks)
     masked = text
     for a, b in blocks:
