@@ -213,8 +213,19 @@ def test_injection_is_stripped_flagged_capped_and_never_quoted() -> None:
     strong = CASES["modeling"][0]
     clean, dirty = grade("modeling", strong), grade("modeling", f"{strong} {injected}")
     assert "injection" in dirty.flags
-    assert dirty.score <= clean.score
+    assert dirty.score <= clean.score and dirty.score > 1.0
     assert all("4/4" not in c.evidence for c in dirty.criteria)
+    # asides around the attempt are not content: a thin answer padded with them stays capped
+    # (without the concept check this one kept 2.5)
+    padded = grade(
+        "modeling",
+        "Let's try something a little different today, if that's alright with you. "
+        f"{injected} I'm honestly quite nervous and I hope that is understandable. "
+        "I'd start with logistic regression as a baseline, then a two-tower network trained "
+        "with sampled softmax and in-batch negatives, tuned with early stopping. That is about "
+        "all I wanted to say for this part, and I hope it was clear enough for everyone.",
+    )
+    assert "injection" in padded.flags and padded.score <= 1.0
 
 
 def test_keyword_stuffing_is_capped() -> None:

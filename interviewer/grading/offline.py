@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from interviewer.grading.guards import Prepared, keyword_stuffing, thin
 from interviewer.grading.index import RubricIndex
 from interviewer.grading.stage_model import get_stage_model
-from interviewer.grading.text import stems
+from interviewer.grading.text import Unit, stems
 
 if TYPE_CHECKING:
     import numpy as np
@@ -204,7 +204,7 @@ def score(
         result.flags.append("keyword_stuffing")
         caps.append(1.0)
         scales.append(params.stuffing_factor)
-    if "injection" in prep.flags and thin(prep.units):
+    if "injection" in prep.flags and thin(_content_units(features, prep)):
         caps.append(1.0)
     if off_stage(features, params, result):
         result.flags.append("off_stage")
@@ -217,6 +217,15 @@ def score(
     result.cap = min(caps) if caps else None
     result.scale = min(scales)
     return result
+
+
+def _content_units(features: AnswerFeatures, prep: Prepared) -> list[Unit]:
+    """The units that name at least one of the stage's concepts: what is left of an answer
+    with an injection must be a real answer without the asides around the attempt ("let's try
+    something different", "I'm quite nervous") to keep its score."""
+    return [
+        u for i, u in enumerate(prep.units) if any(c.unit_concepts[i] for c in features.criteria)
+    ]
 
 
 def off_stage(features: AnswerFeatures, params: OfflineParams, result: OfflineResult) -> bool:
