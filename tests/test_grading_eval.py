@@ -18,7 +18,7 @@ def test_labelled_set_shape_and_coverage() -> None:
     problems = set(load_problems())
     for r in rows:
         fields = {"id", "stage", "problem", "answer", "label", "kind", "split"}
-        # Off-stage answers of holdout2-11 also say which stage they are really about.
+        # Off-stage answers of holdout2-12 also say which stage they are really about.
         assert set(r) - {"about"} == fields, r["id"]
         if "about" in r:
             assert r["kind"] == "off_stage" and r["about"] in STAGE_IDS
@@ -27,7 +27,7 @@ def test_labelled_set_shape_and_coverage() -> None:
         assert r["kind"] in KINDS and r["split"] in {
             "dev",
             "test",
-            *(f"holdout{i}" for i in range(1, 12)),
+            *(f"holdout{i}" for i in range(1, 13)),
         }
         assert isinstance(r["label"], int) and 0 <= r["label"] <= 4
         if r["kind"] in {"off_stage", "keyword_stuffed", "injection", "gibberish", "empty"}:
@@ -53,14 +53,14 @@ def test_splits_are_roughly_half_and_disjoint() -> None:
     assert abs(len(dev) - len(test)) <= 0.1 * (len(dev) + len(test))
     assert not {r["id"] for r in dev} & {r["id"] for r in test}
     assert not {r["answer"] for r in dev if r["answer"].strip()} & {r["answer"] for r in test}
-    retired = [r for i in range(1, 11) for r in load(f"holdout{i}")]
+    retired = [r for i in range(1, 12) for r in load(f"holdout{i}")]
     assert sorted(r["id"] for r in load("tune")) == sorted(r["id"] for r in dev + test + retired)
 
 
 def test_holdout_is_the_fresh_split_separate_from_tuning_and_covers_every_stage() -> None:
     hold, tune = load("holdout"), load("tune")
-    assert [r["id"] for r in hold] == [r["id"] for r in load("holdout11")]
-    assert len(hold) >= 104 and all(r["id"].startswith("h11-") for r in hold)
+    assert [r["id"] for r in hold] == [r["id"] for r in load("holdout12")]
+    assert len(hold) >= 104 and all(r["id"].startswith("h12-") for r in hold)
     assert not {r["answer"] for r in hold} & {r["answer"] for r in tune}
     assert not {r["id"] for r in hold} & {r["id"] for r in tune}
     kinds = Counter(r["kind"] for r in hold)
@@ -73,7 +73,7 @@ def test_holdout_is_the_fresh_split_separate_from_tuning_and_covers_every_stage(
         assert sum(r["kind"] == "off_stage" for r in mine) >= 4
 
 
-@pytest.mark.parametrize("split", ["holdout", "holdout11", "all"])
+@pytest.mark.parametrize("split", ["holdout", "holdout12", "all"])
 def test_tuner_refuses_the_held_out_split(split: str) -> None:
     from evals.grading.tune import prepare_rows
 

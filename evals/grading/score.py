@@ -2,12 +2,12 @@
 
     .venv/bin/python -m evals.grading [--split holdout|holdoutN|dev|test|tune|all] [--json]
 
-Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout10`` are tuning
-data (``tune`` = all twelve). Each ``holdoutN`` was labelled before any grader ran on it
-(``holdout2`` to ``holdout11`` by separate authors who never saw the grader, and committed
+Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout11`` are tuning
+data (``tune`` = all thirteen). Each ``holdoutN`` was labelled before any grader ran on it
+(``holdout2`` to ``holdout12`` by separate authors who never saw the grader, and committed
 before the first run); it was the held-out split until its figures were reported and its misses
 studied, and from then on it counts as tuning data. The newest,
-``holdout11``, is the honest figure, and ``holdout`` names it: nothing is tuned on it. ``all`` is
+``holdout12``, is the honest figure, and ``holdout`` names it: nothing is tuned on it. ``all`` is
 every labelled answer.
 
 Metrics: Spearman between grade and label (all answers of the split, and on-stage only), MAE,
@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-FILES = tuple(HERE / f for f in ("labelled.jsonl", *(f"holdout{i}.jsonl" for i in range(1, 12))))
-HELD_OUT = "holdout11"  # the split ``holdout`` means: never tuned on
-SPLITS = ("holdout", *(f"holdout{i}" for i in range(11, 0, -1)), "dev", "test", "tune", "all")
-TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 11)))
+FILES = tuple(HERE / f for f in ("labelled.jsonl", *(f"holdout{i}.jsonl" for i in range(1, 13))))
+HELD_OUT = "holdout12"  # the split ``holdout`` means: never tuned on
+SPLITS = ("holdout", *(f"holdout{i}" for i in range(12, 0, -1)), "dev", "test", "tune", "all")
+TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 12)))
 KINDS = (
     "on_stage",
     "off_stage",
