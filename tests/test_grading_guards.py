@@ -152,6 +152,14 @@ def test_fluent_pseudo_prose_made_of_buzzwords_is_stuffing() -> None:
         8000,
     ).units
     assert not keyword_stuffing(prose, n_concepts=12, concept_tokens=20)
+    # shallow name-dropping, three concepts a sentence, is weak but not stuffing
+    shallow = prepare(
+        "For label definition, I would probably use clicks and maybe dwell time. I think "
+        "class imbalance matters for the labels, together with negative sampling. On data "
+        "quality, I'd go with schema checks and deduplication, at least as a start.",
+        8000,
+    ).units
+    assert not keyword_stuffing(shallow, n_concepts=9, concept_tokens=14)
     # a number inside a term ("two-tower", "top-k") is not a quantity that explains anything
     dense = prepare(
         "So we leverage a two-tower retrieval backbone with a multi-task ranker and a "

@@ -15,7 +15,7 @@ from interviewer.grading.vocab import FUNCTION_WORDS, vocabulary
 MIN_EXPLAINING_WORDS = 6
 MIN_STUFFED_CONCEPTS = 8
 STUFFED_PER_SENTENCE = 5  # distinct concepts per explaining sentence: stuffed whatever else
-DENSE_PER_SENTENCE = 3  # ... and from here, stuffed unless it gives a reason or a number
+DENSE_PER_SENTENCE = 4  # ... and from here, stuffed unless it gives a reason or a number
 _REASONING = re.compile(
     r"\b(?:because|since|so\s+that|which\s+means|otherwise|instead\s+of"
     r"|rather\s+than|if|unless|when|whenever|until)\b"
@@ -158,8 +158,9 @@ def keyword_stuffing(units: list[Unit], n_concepts: int, concept_tokens: int) ->
     # Fluent-sounding but all terms: many concepts for each sentence that explains anything
     # ("we leverage X-powered Y with Z behind W, A/B/C via D, ..."). Across the 600+ labelled
     # answers, real ones with eight or more concepts name at most 2.2 per explaining sentence,
-    # lists and pseudo-prose five or more; in between, a dense real answer still gives reasons
-    # or conditions ("because", "when drift crosses ...") or numbers, and pseudo-prose does not.
+    # shallow name-dropping about 3, lists and pseudo-prose 4.7 or more; from 4 on, a dense
+    # real answer still gives reasons or conditions ("because", "when drift crosses ...") or
+    # numbers, and pseudo-prose does not.
     per_sentence = n_concepts / max(explaining, 1)
     if n_concepts >= MIN_STUFFED_CONCEPTS and (
         per_sentence >= STUFFED_PER_SENTENCE
