@@ -254,6 +254,14 @@ time very want what when where which while will with would your yours yes okay p
 STOPWORDS = frozenset(_STOP_TEXT.split())
 
 
+def _instructs_grader(text: str) -> bool:
+    """The grader's injection detection (markup blocks, notes to whoever scores, role-play,
+    claimed approvals...): the same definition for a chat message as for a graded answer."""
+    from interviewer.grading.injection import injection_spans
+
+    return bool(injection_spans(text)[1])
+
+
 def _domain_hits(text: str, extra: frozenset[str]) -> int:
     toks = {w.lower().strip("'") for w in words(text)}
     return len((toks - STOPWORDS) & (DOMAIN_WORDS | extra))
@@ -271,7 +279,7 @@ def classify(
     clean = clean_text(text)
     if not words(clean) and not re.search(r"\d", clean):
         return Classification("empty", "no words" if not clean else "no readable words")
-    if _any(INJECTION_RULES, clean):
+    if _any(INJECTION_RULES, clean) or _instructs_grader(clean):
         return Classification("injection", "rule")
     if _any(END_RULES, clean) and len(words(clean)) <= 12:
         return Classification("end", "rule")
