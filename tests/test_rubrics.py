@@ -94,8 +94,6 @@ rubric_overrides:
       second_point: [gamma ray, Alpha, GAMMA]
 """
 
-MY_STAGES = ("requirements", "framing", "data", "features")
-
 
 @pytest.fixture
 def rdir(tmp_path: Path) -> Path:
@@ -154,7 +152,7 @@ def test_committed_schemas_are_current(project_root: Path) -> None:
 
 
 def test_shipped_yaml_points_editors_at_the_schema(project_root: Path) -> None:
-    for stage in MY_STAGES:
+    for stage in STAGE_IDS:
         first = (project_root / "rubrics" / f"{stage}.yaml").read_text().splitlines()[0]
         assert first == "# yaml-language-server: $schema=schema/rubric.schema.json"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from interviewer.errors import SessionError, UnknownIdError
 from interviewer.llm.base import LLM
 from interviewer.llm.fake import ScriptedChatModel
+from interviewer.retrieval.retriever import Passage
 from interviewer.rubrics.loader import get_problem, load_rubrics
 from interviewer.session import leak
 from interviewer.session.service import InterviewService
@@ -41,15 +41,6 @@ ANSWERS = {
 }
 
 
-@dataclass(frozen=True)
-class FakePassage:
-    text: str
-    source: str
-    heading: str
-    stage: str | None
-    score: float
-
-
 class RecordingSearch:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int, str | None]] = []
@@ -57,7 +48,7 @@ class RecordingSearch:
     def __call__(self, query: str, k: int, stage: str | None) -> list[Any]:
         self.calls.append((query, k, stage))
         return [
-            FakePassage("t", f"corpus/{stage or 'any'}.md", f"Heading {i}", stage, 0.9 - i / 10)
+            Passage("t", f"corpus/{stage or 'any'}.md", f"Heading {i}", stage, 0.9 - i / 10)
             for i in range(k)
         ]
 

@@ -147,14 +147,20 @@ def test_store_round_trip_resolve_and_list(tmp_path: Path) -> None:
     assert mode == "wal"
 
 
-def test_store_save_is_atomic(tmp_path: Path) -> None:
+def test_store_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = SessionStore(tmp_path / "s.db")
     s = st.add_turns(_new(), [Turn("interviewer", "requirements", "question", "Q?", 1.0)], 2.0)
     store.save(s, 0)
     bad = st.add_turns(s, [Turn("candidate", "requirements", "answer", "x", 3.0)], 3.0)
-    with pytest.raises(sqlite3.IntegrityError):
-        store.save(bad, 0)  # re-inserting turn 0 fails: nothing of this save may land
+    # The new turn row is written first; then the session row cannot be serialised. Without the
+    # transaction, turn 1 would stay behind and the next load would show it.
+    monkeypatch.setattr(st.SessionState, "to_row", lambda self: {"x": object()})
+    with pytest.raises(TypeError):
+        store.save(bad, 1)
+    monkeypatch.undo()
     assert store.load(s.id) == s
+    store.save(bad, 1)  # and the same save goes through once it can
+    assert store.load(s.id) == bad
 
 
 def test_store_is_safe_across_threads(tmp_path: Path) -> None:
