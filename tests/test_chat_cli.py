@@ -309,6 +309,9 @@ def test_cli_bad_input_and_unknown_ids(tmp_path: Path, index_dir: Path) -> None:
     assert b"did you mean 'video-recommendations'" in proc.stderr
     proc = _run(["chat", "--resume", "doesnotexist"], env)
     assert proc.returncode == 2 and b"unknown session" in proc.stderr
+    # an empty id (an unset $ID in a script) must not quietly start a new interview
+    proc = _run(["chat", "--resume", ""], env, stdin=b"/end\n")
+    assert proc.returncode == 2 and b"unknown session" in proc.stderr
     junk = b"\n" + b"x" * 100_000 + b"\n" + bytes(range(256)) + b"\n\xff\xfe\xfd\n/help\n/next\n"
     proc = _run(
         ["chat", "--problem", PID, "--transcript", str(tmp_path / "t.json")], env, stdin=junk

@@ -189,3 +189,14 @@ def test_store_is_safe_across_threads(tmp_path: Path) -> None:
     for i in range(12):
         texts = [t.text for t in store.load(f"sess{i:08d}").turns]
         assert texts == [f"{i}-{j}" for j in range(5)]
+
+
+@pytest.mark.parametrize("kind", ["directory", "not-a-database"])
+def test_an_unusable_store_path_is_a_one_line_session_error(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "s.db"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(SessionError, match="cannot open the session store"):
+        SessionStore(path)

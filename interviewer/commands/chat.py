@@ -94,11 +94,11 @@ def run(args: argparse.Namespace) -> int:
     from interviewer.session.service import InterviewService
     from interviewer.settings import get_settings
 
-    if args.resume and args.problem:
+    if args.resume is not None and args.problem:
         raise UserInputError("use either --problem (a new interview) or --resume ID, not both")
     svc = InterviewService(llm_name=args.llm, model=args.model)
     interactive = sys.stdin.isatty()
-    if args.resume:
+    if args.resume is not None:  # "" (an unset $ID) is an unknown session, not a new one
         session_id = svc.resolve(args.resume)
         view = svc.get(session_id)
         print(
@@ -110,11 +110,7 @@ def run(args: argparse.Namespace) -> int:
             _write_outputs(svc, session_id, args)
             return 0
     else:
-        if args.problem:
-            from interviewer.rubrics.loader import get_problem
-
-            get_problem(args.problem)  # unknown id: exit 2 with a suggestion, before any work
-        view = svc.start(args.problem)
+        view = svc.start(args.problem)  # an unknown id: exit 2 with a suggestion
         session_id = view.id
         print(f"session: {session_id} — {view.problem_title} — engine {svc.llm.label}", flush=True)
         if interactive:

@@ -36,24 +36,6 @@ def now_ms() -> float:
     return round(time.time(), 3)
 
 
-def grade_to_dict(g: Any) -> dict[str, Any]:
-    """StageGrade → the DESIGN grade JSON plus flags and per-criterion rationale."""
-    d: dict[str, Any] = dict(g.to_dict()) if hasattr(g, "to_dict") else dict(g)
-    d["flags"] = list(getattr(g, "flags", d.get("flags", [])) or [])
-    crits = getattr(g, "criteria", None)
-    if crits and not isinstance(crits[0], dict):
-        d["criteria"] = [
-            {
-                "id": c.id,
-                "score": c.score,
-                "evidence": c.evidence,
-                "rationale": getattr(c, "rationale", ""),
-            }
-            for c in crits
-        ]
-    return d
-
-
 class Engine:
     def __init__(
         self,
@@ -236,7 +218,7 @@ class Engine:
         except InterviewerError as exc:
             meta["grade_error"] = str(exc)[:200]
             return state
-        d = grade_to_dict(g)
+        d = g.to_dict()
         meta["grade_engine"] = d.get("engine", "")
         if d["flags"]:
             # e.g. "injection": the grader has already set those sentences aside (and the

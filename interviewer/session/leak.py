@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from interviewer.rubrics.models import Problem, Rubric
 
@@ -109,6 +110,13 @@ def check(
     return LeakCheck(True)
 
 
-def _has(haystack: str, phrase: str) -> bool:
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    # Compiled once per rubric concept: each check looks for ~130 of them, more than re's cache.
     needle = " ".join(tokens(phrase))
-    return bool(needle) and re.search(r"\b" + re.escape(needle) + r"\b", haystack) is not None
+    return re.compile(r"\b" + re.escape(needle) + r"\b") if needle else None
+
+
+def _has(haystack: str, phrase: str) -> bool:
+    pattern = _phrase_pattern(phrase)
+    return pattern is not None and pattern.search(haystack) is not None

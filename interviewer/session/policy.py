@@ -11,7 +11,7 @@ from typing import Any
 
 from interviewer.rubrics.models import Problem, Rubric
 from interviewer.session.state import WRAPUP, SessionState, StageState
-from interviewer.stages import STAGE_IDS, get_stage
+from interviewer.stages import get_stage, next_stage_id
 
 TIME_GRACE = 1.5  # a stage may run to 1.5x its budget before the policy moves on
 STRIKE_LIMIT = 3  # non-answers re-asked in one stage; the next one moves on
@@ -102,8 +102,7 @@ def move_on(state: SessionState, problem: Problem, reason: str) -> list[Action]:
     """Transition to the next stage (or the wrap-up) and open it."""
     if state.stage == WRAPUP:
         return [Action("report", "report", WRAPUP, reason=reason)]
-    i = STAGE_IDS.index(state.stage)
-    nxt = STAGE_IDS[i + 1] if i + 1 < len(STAGE_IDS) else WRAPUP
+    nxt = next_stage_id(state.stage) or WRAPUP
     title = "the wrap-up" if nxt == WRAPUP else get_stage(nxt).title
     return [
         Action(

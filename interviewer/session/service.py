@@ -24,7 +24,7 @@ from interviewer.llm.base import LLM
 from interviewer.session import policy
 from interviewer.session import state as st
 from interviewer.session.classify import sentences
-from interviewer.session.engine import Engine, Grader, Search, grade_to_dict, now_ms
+from interviewer.session.engine import Engine, Grader, Search, now_ms
 from interviewer.session.policy import Action
 from interviewer.session.report import to_markdown
 from interviewer.session.state import WRAPUP, SessionState, Turn
@@ -32,7 +32,7 @@ from interviewer.session.store import SessionStore, SessionSummary
 from interviewer.settings import Settings, get_settings
 from interviewer.stages import STAGE_IDS, get_stage
 
-__all__ = ["InterviewService", "SessionSummary", "SessionView", "Turn", "grade_to_dict"]
+__all__ = ["InterviewService", "SessionSummary", "SessionView", "Turn"]
 
 
 @dataclass

@@ -9,10 +9,10 @@ decisions (from :mod:`interviewer.session.policy`) and the rendered texts (from
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from interviewer.stages import STAGE_IDS, get_stage
+from interviewer.stages import STAGE_IDS, get_stage, next_stage_id
 
 Role = Literal["interviewer", "candidate"]
 # DESIGN.md fixes the interviewer kinds; refusals and redirects are "followup" turns whose
@@ -157,8 +157,16 @@ def new_session(
 
 
 def _clone(state: SessionState) -> SessionState:
-    new = copy.deepcopy(state)
-    return new
+    """A copy a transition may change. Turns are frozen and never edited once stored, so the
+    list is copied but not its turns (a deep copy of every turn made each message cost more
+    the longer the interview ran)."""
+    return replace(
+        state,
+        stages=copy.deepcopy(state.stages),
+        turns=list(state.turns),
+        prompt_versions=list(state.prompt_versions),
+        report=copy.deepcopy(state.report),
+    )
 
 
 def tick(state: SessionState, now: float) -> SessionState:
@@ -233,10 +241,10 @@ def advance(state: SessionState) -> SessionState:
         cur.status = "done"
     if new.stage == WRAPUP or new.finished:
         return new
-    i = STAGE_IDS.index(new.stage)
-    if i + 1 < len(STAGE_IDS):
-        new.stage = STAGE_IDS[i + 1]
-        new.stages[new.stage].status = "active"
+    nxt = next_stage_id(new.stage)
+    if nxt is not None:
+        new.stage = nxt
+        new.stages[nxt].status = "active"
     else:
         new.stage = WRAPUP
     return new

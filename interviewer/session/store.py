@@ -74,8 +74,10 @@ class SessionStore:
         self._local = threading.local()
         self._init_lock = threading.Lock()
         with self._init_lock:
-            conn = self._conn()
-            conn.executescript(SCHEMA)
+            try:
+                self._conn().executescript(SCHEMA)
+            except sqlite3.Error as exc:  # not a database, a directory, no permission...
+                raise SessionError(f"cannot open the session store {self.path}: {exc}") from None
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
