@@ -13,9 +13,12 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evals.variants import Variant
+
+if TYPE_CHECKING:
+    from interviewer.llm.base import LLM
 
 SUITES = ("interview", "grading", "retrieval", "all")
 
@@ -125,7 +128,7 @@ def run_eval(
     out_dir: Path,
     workers: int,
     suite: str = "interview",
-    judge: str | None = None,
+    judge: LLM | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     from evals import harness, report
@@ -139,8 +142,6 @@ def run_eval(
     if suite in ("interview", "all"):
         from interviewer.llm import get_llm
 
-        judge_name, _, judge_model = (judge or "").partition(":")
-        judge_llm = get_llm(judge_name, judge_model or None) if judge else None
         persona_llm = get_llm() if "llm" in personas else None
         cases = harness.make_cases(variants, personas, problems, repeat)
         records = harness.run_cases(
@@ -148,7 +149,7 @@ def run_eval(
             out_dir,
             workers=workers,
             progress=progress,
-            judge_llm=judge_llm,
+            judge_llm=judge,
             persona_llm=persona_llm,
         )
     if suite in ("grading", "all"):

@@ -40,8 +40,7 @@ def _counting_build(
             stage=rubric.stage,
             criteria=(),
             stage_matcher=None,  # type: ignore[arg-type]
-            profile=None,
-        )  # type: ignore[arg-type]
+        )
 
     monkeypatch.setattr(index_mod, "_build", fake_build)
     return calls

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from interviewer.errors import UnknownIdError
 from interviewer.grading import grade, warm_up
 from interviewer.grading.guards import prepare
 from interviewer.grading.llm_grader import INJECTION_PLACEHOLDER, build_messages
@@ -197,3 +198,16 @@ def test_prompt_stays_bounded_for_a_huge_answer(monkeypatch: pytest.MonkeyPatch)
     total = sum(count_tokens(m.content) for m in messages)
     assert tag == "grade@v1"
     assert total <= get_settings().llm_max_prompt_tokens
+
+
+def test_a_pinned_grade_prompt_version_is_the_one_rendered() -> None:
+    # v1 is the only grade prompt. Pinned to v1 the prompt renders and the call is made (this
+    # fake has no reply, so it falls back); pinned to a missing v7 it is refused before any
+    # call. So the pin really reaches the prompt (the eval's variants pin it).
+    fake = ScriptedChatModel()
+    assert grade(STAGE, ANSWER, llm=_llm(fake), prompt_version=1).engine.startswith("offline (")
+    assert fake.history
+    unused = ScriptedChatModel()
+    with pytest.raises(UnknownIdError):
+        grade(STAGE, ANSWER, llm=_llm(unused), prompt_version=7)
+    assert not unused.history

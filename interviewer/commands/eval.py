@@ -62,16 +62,14 @@ def run(args: argparse.Namespace) -> int:
 
     paths = args.variants or [str(VARIANTS_DIR / "baseline.yaml")]
     variants = load_variants(paths)
-    if args.judge:
+    judge = None
+    if args.judge:  # built now, so an unknown provider or a missing key fails before any work
         from evals import fakes
-        from interviewer.llm import available_providers
+        from interviewer.llm import get_llm
 
         fakes.register()
-        judge_provider = args.judge.partition(":")[0]
-        if judge_provider not in available_providers():
-            from interviewer.errors import UnknownIdError
-
-            raise UnknownIdError("LLM provider", judge_provider, available_providers())
+        name, _, model = args.judge.partition(":")
+        judge = get_llm(name, model or None)
     personas = check_personas(args.personas) if args.personas else default_personas()
     problems = check_problems(args.problems)
     out = Path(args.out) if args.out else Path("evals/out") / time.strftime("%Y%m%d-%H%M%S")
@@ -85,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         out_dir=out,
         workers=args.workers,
         suite=args.suite,
-        judge=args.judge,
+        judge=judge,
         progress=not args.no_progress,
     )
     summary = result["summary"]

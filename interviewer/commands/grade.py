@@ -46,12 +46,12 @@ def _read_text(name: str, what: str) -> str:
         raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except OSError as exc:
         raise UserInputError(f"cannot read {what} {name!r}: {exc.strerror or exc}") from None
-    if b"\x00" in raw[:8192]:
-        raise UserInputError(f"{what} {name!r} looks like a binary file, not text")
+    from interviewer.ingest.loaders import decode_text
+
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserInputError(f"{what} {name!r} is not valid UTF-8 text") from None
+        return decode_text(raw)
+    except ValueError as exc:
+        raise UserInputError(f"{what} {name!r} {exc}") from None
 
 
 def _table(grade: Any) -> str:

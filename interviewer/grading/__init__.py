@@ -35,11 +35,13 @@ def grade(
     llm_weight: float | None = None,
     params: OfflineParams | None = None,
     rubrics_dir: Path | None = None,
+    prompt_version: int | None = None,
 ) -> StageGrade:
     """Grade ``answer`` for ``stage``. ``rubric`` defaults to the stage rubric in
     ``rubrics_dir`` (default: settings); ``problem`` applies its rubric overrides; ``llm`` (not
     offline) adds the LLM grader, fused with weight ``llm_weight`` (default 0.6); ``context``
-    is the interviewer's question, shown to the LLM. Provider failures fall back to offline."""
+    is the interviewer's question, shown to the LLM; ``prompt_version`` pins the grade prompt
+    (default: the latest). Provider failures fall back to offline."""
     from interviewer.errors import GradingError, ProviderError
     from interviewer.grading import fusion, guards, offline
     from interviewer.grading.calibration import load_calibration
@@ -68,23 +70,25 @@ def grade(
     result = offline.score(features, prep, params or offline.DEFAULT_PARAMS)
     criteria = fusion.offline_criteria(prep, result)
     engine = "offline"
+    fused = False
     # Skip the call when the guards already settle it: nothing a model says could lift it.
     settled = bool({"gibberish", "keyword_stuffing"} & set(result.flags))
     if llm is not None and not llm.offline and not settled:
         from interviewer.grading.llm_grader import llm_grade
 
         try:
-            graded = llm_grade(llm, eff, prep, problem, context)
+            graded = llm_grade(llm, eff, prep, problem, context, prompt_version)
         except ProviderError as exc:
             engine = f"offline (fallback: {_fallback_reason(exc)})"
         else:
             weight = fusion.DEFAULT_LLM_WEIGHT if llm_weight is None else llm_weight
             criteria = fusion.fuse(criteria, graded.verdicts, weight)
             engine = "llm+offline"
+            fused = True
     criteria = fusion.apply_guards(criteria, result, prep)
     # The calibration was fitted on the offline grader's scores; fused LLM scores are on the
     # label scale already, so they are not remapped.
-    calibration = None if engine == "llm+offline" else load_calibration()
+    calibration = None if fused else load_calibration()
     return fusion.stage_grade(
         stage,
         criteria,

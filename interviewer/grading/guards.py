@@ -37,11 +37,6 @@ class Prepared:
     injected: list[Unit] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     truncated: bool = False
-    known_ratio: float = 1.0  # share of words that look like real English / domain words
-
-    @property
-    def kept_text(self) -> str:
-        return " ".join(u.text for u in self.units)
 
     def overlaps_injection(self, start: int, end: int) -> bool:
         return any(start < u.end and u.start < end for u in self.injected)
@@ -118,7 +113,6 @@ def prepare(answer: str, max_chars: int) -> Prepared:
         prep.add_flag("repetition")
     prep.units = kept
     ratio, considered = known_word_ratio(" ".join(u.text for u in kept))
-    prep.known_ratio = ratio
     if kept and (considered == 0 or (considered >= 3 and ratio < 0.5)):
         prep.add_flag("gibberish")
     return prep

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class CriterionIndex:
     id: str
-    title: str
     weight: float
     matcher: ConceptMatcher
     pos: np.ndarray  # (n_pos, dim) description, level 3/4 descriptors, strong exemplars
@@ -37,11 +36,6 @@ class RubricIndex:
     stage: str
     criteria: tuple[CriterionIndex, ...]
     stage_matcher: ConceptMatcher  # every concept of the stage, for stuffing and off-stage
-    profile: np.ndarray  # all positive references of the stage, for off-stage comparison
-
-    @property
-    def total_weight(self) -> float:
-        return sum(c.weight for c in self.criteria)
 
 
 def positive_texts(c: Criterion) -> list[str]:
@@ -87,7 +81,6 @@ def _embed_references(texts: list[str]) -> np.ndarray:
 
 
 def _build(rubric: Rubric) -> RubricIndex:
-    import numpy as np
 
     texts: list[str] = []
     spans: list[tuple[int, int, int]] = []
@@ -102,20 +95,17 @@ def _build(rubric: Rubric) -> RubricIndex:
         criteria.append(
             CriterionIndex(
                 id=c.id,
-                title=c.title,
                 weight=c.weight,
                 matcher=ConceptMatcher(c.concepts),
                 pos=vecs[a:b],
                 neg=vecs[b:e],
             )
         )
-    profile = np.concatenate([c.pos for c in criteria], axis=0)
     everything = [k for c in rubric.criteria for k in c.concepts]
     return RubricIndex(
         stage=rubric.stage,
         criteria=tuple(criteria),
         stage_matcher=ConceptMatcher(everything),
-        profile=profile,
     )
 
 

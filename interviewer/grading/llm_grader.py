@@ -42,9 +42,7 @@ class LLMGradeOutput(BaseModel):
 @dataclass
 class LLMGrade:
     verdicts: dict[str, Verdict]
-    prompt: str  # "grade@v1": recorded with every grade the LLM took part in
-    attempts: int
-    prompt_tokens: int
+    prompt: str  # the prompt tag used, e.g. "grade@v1"
 
 
 def rubric_summary(rubric: Rubric) -> str:
@@ -146,4 +144,4 @@ def llm_grade(
     for v in result.value.criteria:
         span = find_verbatim(prep.text, v.evidence) if v.evidence.strip() else None
         verdicts[v.id] = Verdict(v.id, v.score, span or "", v.rationale.strip())
-    return LLMGrade(verdicts, tag, result.attempts, result.prompt_tokens)
+    return LLMGrade(verdicts, tag)

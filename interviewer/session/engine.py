@@ -214,7 +214,14 @@ class Engine:
         if len(merged) > limit:
             merged = merged[-limit:]  # the newest answers carry the follow-up coverage
         try:
-            g = self.grade_fn()(stage.id, merged, problem, rubric=rubric, llm=self.grading_llm)
+            g = self.grade_fn()(
+                stage.id,
+                merged,
+                problem,
+                rubric=rubric,
+                llm=self.grading_llm,
+                prompt_version=self._prompt_versions.get("grade"),
+            )
         except InterviewerError as exc:
             meta["grade_error"] = str(exc)[:200]
             return state
