@@ -8,8 +8,8 @@ helper's scorer in ``evals/retrieval``, if present), ``all``.
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,31 +92,12 @@ def grading_suite(variants: Sequence[Variant], split: str | None = None) -> dict
     return out
 
 
-def retrieval_suite(variants: Sequence[Variant]) -> dict[str, Any]:
-    """Call the retrieval helper's scorer (``evals.retrieval`` ``run``/``score.run``)."""
-    fn = None
-    for mod_name in ("evals.retrieval", "evals.retrieval.score"):
-        try:
-            mod = importlib.import_module(mod_name)
-        except ImportError:
-            continue
-        fn = getattr(mod, "run", None)
-        if callable(fn):
-            break
-    if not callable(fn):
-        return {"available": False, "reason": "evals/retrieval has no run() scorer yet"}
-    params = inspect.signature(fn).parameters
-    out: dict[str, Any] = {"available": True, "variants": {}}
-    done: dict[int, Any] = {}
-    for v in variants:
-        k = v.retrieval_k or 5
-        if k not in done:
-            result = fn(k=k) if "k" in params else fn()
-            if isinstance(result, dict):
-                result = {key: val for key, val in result.items() if key != "rows"}
-            done[k] = result
-        out["variants"][v.name] = {"k": k, "result": done[k]}
-    return out
+def retrieval_suite() -> dict[str, Any]:
+    """The retrieval benchmark (``evals.retrieval``), once: it does not depend on the variant
+    (it ranks the corpus for labelled queries in every retrieval mode)."""
+    from evals.retrieval.bench import run
+
+    return {"available": True, "result": run()}
 
 
 def run_eval(
@@ -155,7 +136,7 @@ def run_eval(
     if suite in ("grading", "all"):
         suites["grading"] = grading_suite(variants)
     if suite in ("retrieval", "all"):
-        suites["retrieval"] = retrieval_suite(variants)
+        suites["retrieval"] = retrieval_suite()
     names = [v.name for v in variants]
     summary = summarise(records, names) if records else {"variants": {}, "errors": []}
     meta = {
@@ -189,6 +170,10 @@ def rebuild(out_dir: Path) -> Path:
     from evals import report
     from evals.aggregate import summarise
 
+    missing = [n for n in ("summary.json", "records.jsonl") if not (out_dir / n).is_file()]
+    if missing:
+        sys.exit(f"{out_dir}: not an eval output directory (no {', '.join(missing)})")
+
     old = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     meta = old["meta"]
     variants = [Variant.model_validate(v) for v in meta["variants"]]
@@ -205,8 +190,6 @@ def rebuild(out_dir: Path) -> Path:
 
 
 if __name__ == "__main__":
-    import sys
-
     if len(sys.argv) != 3 or sys.argv[1] != "rebuild":
         sys.exit("usage: python -m evals.run rebuild OUT_DIR")
     print(rebuild(Path(sys.argv[2])))
