@@ -6,6 +6,7 @@ the LLM is fused with), optionally the LLM grader, then the deterministic caps o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from interviewer.llm.base import LLM
     from interviewer.rubrics.models import Problem, Rubric
 
-__all__ = ["MAX_SCORE", "CriterionGrade", "StageGrade", "grade", "warm_up"]
+__all__ = ["MAX_SCORE", "CriterionGrade", "StageGrade", "grade", "grade_all", "warm_up"]
 
 
 def _fallback_reason(exc: Exception) -> str:
@@ -99,6 +100,23 @@ def grade(
         factor=result.stage_factor,
         calibration=calibration,
     )
+
+
+def grade_all(
+    answer: str,
+    problem: Problem | None = None,
+    stages: Sequence[str] | None = None,
+    *,
+    rubrics: dict[str, Rubric] | None = None,
+) -> dict[str, StageGrade]:
+    """The offline grade of ``answer`` under each of ``stages`` (default: all eight), as
+    :func:`grade` gives it, for the session's "covered anywhere in the interview" analysis.
+    ``rubrics`` maps stage ids to rubrics (default: the configured stage rubrics)."""
+    from interviewer.stages import STAGE_IDS
+
+    wanted = list(STAGE_IDS) if stages is None else list(stages)
+    rubrics = rubrics or {}
+    return {s: grade(s, answer, problem, rubric=rubrics.get(s)) for s in wanted}
 
 
 def warm_up(rubrics_dir: Path | None = None) -> None:
