@@ -242,6 +242,10 @@ def build_coach_tab(ctx: AppContext) -> None:
         api_name="coach_validate",
         trigger_mode="always_last",
         show_progress="hidden",
+        # Validation copies and parses the whole rubrics dir (bounded: see yamlsource); at
+        # most two at a time, so keystrokes in an editor never take the workers candidates use.
+        concurrency_limit=2,
+        concurrency_id="coach_validate",
     )
     grade_btn.click(
         h["coach_preview"],

@@ -3,6 +3,10 @@
 The YAML is composed into a node tree first (safe loader only) so that pydantic's error locations
 (``("criteria", 2, "weight")``) can be mapped back to the line a coach has to edit. A missing key is
 reported at the line of the mapping that lacks it; an unknown key at the key's own line.
+
+Hostile files cost bounded time and memory: before anything is composed, one pass over the parser's
+events refuses anchors and aliases (a 21 KB alias bomb expands to gigabytes), and bounds the size,
+the nesting depth and the number of nodes. Messages show at most a short, truncated value.
 """
 
 from __future__ import annotations
@@ -20,6 +24,36 @@ from interviewer.errors import RubricError, suggest
 
 # libyaml is ~10x faster and keeps the same marks; fall back to the pure-Python loader.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _guarded(fn: Any) -> Any:
+    """A scalar constructor whose ValueError (a 5,000-digit int, month 13 in a date) becomes a
+    YAML error at the value's line instead of escaping as an internal error."""
+
+    def construct(loader: Any, node: yaml.Node) -> Any:
+        try:
+            return fn(loader, node)
+        except (ValueError, OverflowError) as exc:
+            reason = str(exc).split(":")[0][:80]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value ({reason})", node.start_mark
+            ) from None
+
+    return construct
+
+
+class _SafeLoader(_Loader):  # type: ignore[valid-type,misc]
+    """The safe loader with scalar constructors that fail as YAML errors."""
+
+
+for _tag in ("int", "float", "timestamp"):
+    _tag = "tag:yaml.org,2002:" + _tag
+    _SafeLoader.add_constructor(_tag, _guarded(_Loader.yaml_constructors[_tag]))
+
+# A shipped rubric is ~20 KB, ~2,000 nodes and 6 levels deep; these leave a wide margin.
+MAX_YAML_CHARS = 1_000_000
+MAX_YAML_DEPTH = 40
+MAX_YAML_NODES = 100_000
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[int | str, ...]
@@ -63,22 +97,82 @@ def decode(raw: bytes, name: str) -> str:
         ) from None
 
 
+def _yaml_error(name: str, exc: yaml.YAMLError) -> RubricError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = (exc.problem or "invalid YAML").strip()
+        context = f" ({exc.context.strip()})" if exc.context else ""
+        return RubricError([f"{name}:{line}: invalid YAML: {problem}{context}"])
+    # Reader errors (control characters) carry no mark.
+    return RubricError([f"{name}:1: invalid YAML: {str(exc).splitlines()[0][:120]}"])
+
+
+def check_events(text: str, name: str) -> None:
+    """Refuse what could make composing or constructing ``text`` expensive, at its line.
+
+    Runs over the parser's event stream, which holds no tree: anchors and aliases (never
+    needed in a rubric, and the only way to make a small file expand), too deep nesting and
+    too many nodes. Raises RubricError; malformed YAML is left for :func:`compose` to report.
+    """
+    if len(text) > MAX_YAML_CHARS:
+        raise RubricError(
+            [
+                f"{name}:1: file too large ({len(text):,} characters; the limit is "
+                f"{MAX_YAML_CHARS:,})"
+            ]
+        )
+    depth = nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            if isinstance(event, yaml.AliasEvent):
+                raise RubricError(
+                    [
+                        f"{name}:{line}: YAML aliases (*{_short_name(event.anchor)}) are not "
+                        "allowed; write the value out in full"
+                    ]
+                )
+            if isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    raise RubricError(
+                        [
+                            f"{name}:{line}: YAML anchors (&{_short_name(event.anchor)}) are not "
+                            "allowed; write the value out in full"
+                        ]
+                    )
+                nodes += 1
+                if nodes > MAX_YAML_NODES:
+                    raise RubricError(
+                        [f"{name}:{line}: too many YAML values (the limit is {MAX_YAML_NODES:,})"]
+                    )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise RubricError(
+                        [f"{name}:{line}: nested too deeply (the limit is {MAX_YAML_DEPTH} levels)"]
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # compose() reports malformed YAML with its usual message
+
+
+def _short_name(anchor: str | None) -> str:
+    return (anchor or "")[:30]
+
+
 def compose(text: str, name: str) -> Source:
     """Parse YAML text into a Source; malformed YAML raises RubricError at the offending line."""
-    loader = _Loader(text)
+    check_events(text, name)
+    loader = _SafeLoader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise RubricError([f"{name}:1: empty file; expected a YAML mapping"])
         data = loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = (exc.problem or "invalid YAML").strip()
-        context = f" ({exc.context.strip()})" if exc.context else ""
-        raise RubricError([f"{name}:{line}: invalid YAML: {problem}{context}"]) from None
-    except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
-        raise RubricError([f"{name}:1: invalid YAML: {exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(name, exc) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -178,7 +272,18 @@ def render_loc(loc: Loc) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    """At most ~60 characters of a value, never rendering more of it than that (a value can be
+    large; ``repr`` of a whole nested structure just to cut it would cost its full size)."""
+    if isinstance(value, str):
+        text = repr(value[:60])
+    elif isinstance(value, int) and value.bit_length() > 200:
+        return "a very large number"
+    elif isinstance(value, bool | int | float) or value is None:
+        text = repr(value)
+    elif isinstance(value, dict | list | tuple | set):
+        return f"a {type(value).__name__} of {len(value)} item(s)"
+    else:
+        text = f"a {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
