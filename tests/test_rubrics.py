@@ -511,7 +511,7 @@ def test_problems_text_listing(
     assert capsys.readouterr().out.split() == ["toy-problem", "ranking", "Toy", "problem"]
 
 
-def test_schema_command_writes_both_schemas(
+def test_schema_command_writes_every_schema(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["rubrics", "schema", "--out", str(tmp_path / "s")]) == 0
@@ -519,7 +519,9 @@ def test_schema_command_writes_both_schemas(
     problem = json.loads((tmp_path / "s" / "problem.schema.json").read_text())
     assert rubric["additionalProperties"] is False and "criteria" in rubric["required"]
     assert problem["properties"]["id"]["pattern"]
-    assert len(capsys.readouterr().out.splitlines()) == 2
+    wrong = json.loads((tmp_path / "s" / "misconception.schema.json").read_text())
+    assert "misconceptions" in wrong["required"]
+    assert len(capsys.readouterr().out.splitlines()) == 3
 
 
 def test_a_custom_problems_dir_uses_the_configured_rubrics(

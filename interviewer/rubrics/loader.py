@@ -139,6 +139,20 @@ def _override_errors(problem: Problem, src: Source, rubrics: dict[str, Rubric]) 
                             f"for stage {stage!r}{suggest(cid, known)}",
                         )
                     )
+    for stage, by_criterion in problem.probes.items():
+        rubric = rubrics.get(stage)
+        if rubric is None:
+            continue
+        known = [c.id for c in rubric.criteria]
+        for cid in by_criterion:
+            if cid not in known:
+                out.append(
+                    src.error(
+                        ("probes", stage, cid),
+                        f"probes.{stage}: unknown criterion id {cid!r} "
+                        f"for stage {stage!r}{suggest(cid, known)}",
+                    )
+                )
     return out
 
 

@@ -33,6 +33,24 @@ assert set(StageId.__args__) == set(STAGE_IDS)  # type: ignore[attr-defined]
 SnakeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 KebabId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Problem families: probes, misconceptions and citations are chosen within the problem's family,
+# so a fraud interview never hears about "items to score" and a chatbot report is not sent to
+# two-tower material.
+Family = Literal["recommendation", "classification", "search", "rag"]
+FAMILIES: tuple[str, ...] = ("recommendation", "classification", "search", "rag")
+# A problem card's ``kind`` when it has no explicit ``family``.
+KIND_FAMILY = {
+    "recommendation": "recommendation",
+    "ranking": "recommendation",
+    "ads": "recommendation",
+    "classification": "classification",
+    "moderation": "classification",
+    "risk": "classification",
+    "search": "search",
+    "retrieval": "search",
+    "rag": "rag",
+    "generative": "rag",
+}
 
 
 class _Strict(BaseModel):
@@ -63,7 +81,14 @@ class Criterion(_Strict):
     exemplars: Exemplars
     probes: list[Text] = Field(
         min_length=1,
-        description="follow-up questions that ask about the criterion without revealing it",
+        description="follow-up questions that ask about the criterion without revealing it; "
+        "these are used in every problem family, so they must not name one family's things "
+        "(items, feeds, transactions, documents, answers)",
+    )
+    family_probes: dict[Family, list[Text]] = Field(
+        default_factory=dict,
+        description="probes for one problem family only (recommendation, classification, "
+        "search, rag); preferred over the generic probes in that family's interviews",
     )
 
     @field_validator("levels")
@@ -117,6 +142,11 @@ class Fact(_Strict):
         "other",
     ]
     keywords: list[Text] = Field(min_length=1, description="words a question about this fact uses")
+    asks: list[Text] = Field(
+        default_factory=list,
+        description="questions a candidate might ask for this fact, in other words than the "
+        "keywords (matched by meaning)",
+    )
     answer: Text = Field(description="what the interviewer says, in the interviewer's voice")
 
 
@@ -139,6 +169,11 @@ class Problem(_Strict):
     id: KebabId
     title: Text
     kind: Text = Field(description="e.g. recommendation, ranking, classification, search, rag")
+    family: Family | None = Field(
+        default=None,
+        description="problem family for probes, misconceptions and citations "
+        "(default: from kind)",
+    )
     prompt: Text = Field(description="the problem as the candidate first hears it")
     facts: list[Fact] = Field(min_length=4)
     stage_notes: dict[StageId, Text] = Field(
@@ -148,6 +183,18 @@ class Problem(_Strict):
         default_factory=dict, description="opening question per stage fitted to this problem"
     )
     rubric_overrides: dict[StageId, StageOverride] = Field(default_factory=dict)
+    probes: dict[StageId, dict[SnakeId, list[Text]]] = Field(
+        default_factory=dict,
+        description="follow-up probes written for this problem: stage -> criterion id -> "
+        "questions; preferred over the rubric's probes",
+    )
+
+    @property
+    def problem_family(self) -> str:
+        """The family this problem's probes, misconceptions and citations come from."""
+        if self.family is not None:
+            return self.family
+        return KIND_FAMILY.get(self.kind.strip().lower(), "recommendation")
 
     @model_validator(mode="after")
     def _unique_fact_ids(self) -> Problem:

@@ -10,6 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
+from interviewer.rubrics.misconceptions import MisconceptionFile
 from interviewer.rubrics.models import Problem, Rubric
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -18,7 +21,12 @@ _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def schemas() -> dict[str, dict[str, Any]]:
     """File name → JSON schema (pydantic's, with the dialect named for editors)."""
     out: dict[str, dict[str, Any]] = {}
-    for name, model in (("rubric.schema.json", Rubric), ("problem.schema.json", Problem)):
+    models: tuple[tuple[str, type[BaseModel]], ...] = (
+        ("rubric.schema.json", Rubric),
+        ("problem.schema.json", Problem),
+        ("misconception.schema.json", MisconceptionFile),
+    )
+    for name, model in models:
         out[name] = {"$schema": _DIALECT, **model.model_json_schema()}
     return out
 
