@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from interviewer.errors import ConfigError
@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     db_path: Path | None = Field(
         default=None, description="SQLite sessions (default data_dir/sessions.db)"
     )
+    # Sessions in PostgreSQL instead of the SQLite file: what several app replicas share.
+    database_url: SecretStr | None = Field(
+        default=None, description="postgresql://user:password@host:5432/dbname"
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="connections per process")
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     rubrics_dir: Path = PROJECT_ROOT / "rubrics"
     problems_dir: Path | None = Field(default=None, description="default rubrics_dir/problems")
@@ -65,6 +70,16 @@ class Settings(BaseSettings):
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = Field(default="guides", min_length=3)
+
+    # Ingest limits: a hostile or accidental file is skipped with a reason, not ingested for
+    # minutes. Generous: the shipped corpus files are a few KB each.
+    ingest_max_file_mb: float = Field(default=50.0, gt=0, description="largest file read")
+    ingest_max_text_chars: int = Field(
+        default=10_000_000, ge=1000, description="most text one file may yield"
+    )
+    ingest_max_pdf_stream_mb: float = Field(
+        default=64.0, gt=0, description="largest decompressed PDF stream (decompression bombs)"
+    )
 
     # Interview policy
     followup_budget: int = Field(default=2, ge=0, le=5)
@@ -75,6 +90,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     coach_password: SecretStr | None = None
+    # Encrypts each browser's identity token; replicas behind one address must share it
+    # (unset: a random one kept in data_dir/ui-secret, fine for a single process).
+    ui_secret: SecretStr | None = Field(default=None, min_length=32)
 
     @property
     def provider(self) -> str:
@@ -95,8 +113,26 @@ class Settings(BaseSettings):
         return self.db_path or self.data_dir / "sessions.db"
 
     @property
+    def session_store(self) -> str | Path:
+        """Where sessions live: the PostgreSQL URL when one is set, else the SQLite file."""
+        if self.database_url is not None and self.database_url.get_secret_value().strip():
+            return self.database_url.get_secret_value().strip()
+        return self.db_file
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value().strip().lower() if value is not None else ""
+        if text and not text.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql://… URL (unset it to use the SQLite file)")
+        return value
+
+    @property
     def problems_path(self) -> Path:
         return self.problems_dir or self.rubrics_dir / "problems"
+
+
+_SECRET_FIELDS = {"database_url", "ui_secret", "coach_password", "openai_api_key"}
 
 
 @lru_cache(maxsize=1)
@@ -106,4 +142,7 @@ def get_settings() -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"bad setting {where}={err.get('input')!r}: {err['msg']}") from None
+        shown = err.get("input")
+        if where in _SECRET_FIELDS:  # never echo a password or a URL that carries one
+            shown = "<hidden>"
+        raise ConfigError(f"bad setting {where}={shown!r}: {err['msg']}") from None

@@ -168,3 +168,149 @@ def test_coach_editor_refuses_alias_bomb_at_once(bomb_dir: Path) -> None:
     assert result.file_errors[0].endswith(
         "data.yaml:3: YAML anchors (&l0) are not allowed; write the value out in full"
     )
+
+
+# ---------------------------------------------------------------------------- corpus files
+
+
+def bomb_pdf(decompressed: int, fill: bytes = b"0") -> bytes:
+    """A one-page PDF whose content stream inflates to ``decompressed`` bytes (zlib ~1000:1)."""
+    import zlib
+
+    comp = zlib.compressobj(9)
+    block = fill * 2**20
+    parts = [comp.compress(block) for _ in range(decompressed // len(block))]
+    stream = b"".join(parts) + comp.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
+        b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+GOOD_MD = (
+    "# Monitoring\n\n## Drift\n\nData drift means the live input distribution moves away from "
+    "the training data; compare weekly windows with the population stability index.\n"
+)
+
+
+def hostile_folder(root: Path) -> Path:
+    """The issue's folder: a decompression bomb, a symlink loop, an oversized file, a good one."""
+    d = root / "guides"
+    d.mkdir()
+    (d / "good.md").write_text(GOOD_MD, encoding="utf-8")
+    (d / "bomb.pdf").write_bytes(bomb_pdf(8 * 2**20))  # past the 4 MB limit set below
+    (d / "loop-a.md").symlink_to(d / "loop-b.md")
+    (d / "loop-b.md").symlink_to(d / "loop-a.md")
+    (d / "huge.txt").write_bytes(b"drift " * (3 * 2**20 // 6 + 10))  # > 2 MB limit set below
+    (d / "wide.txt").write_text("feature store " * 30_000, encoding="utf-8")  # > text limit
+    return d
+
+
+# (file, expected one-line reason) for the folder above, limits as in the ingest tests below.
+CORPUS_CASES = [
+    ("guides/bomb.pdf", "PDF stream decompresses past 4.0 MB (a decompression bomb?"),
+    ("guides/loop-a.md", "symlink loop"),
+    ("guides/loop-b.md", "symlink loop"),
+    ("guides/huge.txt", "file too large (3.0 MB; the limit is 2.0 MB"),
+    ("guides/wide.txt", "too much text (420,000 characters or more; the limit is 300,000"),
+]
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from interviewer.settings import get_settings
+
+    monkeypatch.setenv("INTERVIEWER_INGEST_MAX_FILE_MB", "2")
+    monkeypatch.setenv("INTERVIEWER_INGEST_MAX_TEXT_CHARS", "300000")
+    monkeypatch.setenv("INTERVIEWER_INGEST_MAX_PDF_STREAM_MB", "4")
+    get_settings.cache_clear()
+
+
+def test_each_hostile_corpus_file_gets_its_reason_and_bounded_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_limits: None
+) -> None:
+    from interviewer.ingest.pipeline import load_and_chunk
+
+    monkeypatch.chdir(tmp_path)
+    hostile_folder(tmp_path)
+    with bounded(seconds=20.0, megabytes=120):
+        prepared, problems = load_and_chunk(["guides"])
+    assert [p.loaded.source for p in prepared] == ["guides/good.md"]
+    reasons = {p.source: p.reason for p in problems}
+    assert set(reasons) == {f for f, _ in CORPUS_CASES}
+    for source, expected in CORPUS_CASES:
+        assert reasons[source].startswith(expected), (source, reasons[source])
+        assert "\n" not in reasons[source]
+
+
+def test_a_symlink_loop_given_by_name_is_named_a_loop(tmp_path: Path) -> None:
+    from interviewer.ingest.loaders import discover
+
+    (tmp_path / "a.md").symlink_to(tmp_path / "b.md")
+    (tmp_path / "b.md").symlink_to(tmp_path / "a.md")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    found = discover([tmp_path / "a.md", tmp_path / "dangling.md"])
+    assert [p.reason for p in found.problems] == [
+        "symlink loop",
+        "broken symlink (its target does not exist)",
+    ]
+
+
+def test_an_unexpected_exception_in_one_file_skips_only_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a parser raises (here a KeyError from 'html'), the file is skipped, not the run."""
+    from interviewer.ingest import pipeline
+    from interviewer.ingest.pipeline import load_and_chunk
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.md").write_text(GOOD_MD, encoding="utf-8")
+    (tmp_path / "odd.html").write_text("<p>hello</p>", encoding="utf-8")
+
+    def explode(text: str) -> str:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(pipeline, "html_to_markdown", explode)
+    prepared, problems = load_and_chunk(["good.md", "odd.html"])
+    assert [p.loaded.source for p in prepared] == ["good.md"]
+    assert [str(p) for p in problems] == ["odd.html: cannot read (KeyError: 'surprise')"]
+
+
+@pytest.mark.slow
+def test_ingest_cli_skips_each_bad_file_ingests_the_good_one_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    small_limits: None,
+) -> None:
+    import json
+
+    from interviewer.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    hostile_folder(tmp_path)
+    code = main(["ingest", "guides", "--index", "idx", "--json", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    summary = json.loads(out)
+    assert summary["files"] == 1 and summary["added"] >= 1
+    lines = err.strip().splitlines()
+    assert len(lines) == len(CORPUS_CASES) and "Traceback" not in err
+    for source, expected in CORPUS_CASES:
+        assert f"interviewer: skipped {source}: {expected}" in err

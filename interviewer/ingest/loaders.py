@@ -1,15 +1,19 @@
 """Find guide files and read them as text.
 
 Every problem with one file becomes a :class:`FileProblem` (a one-line reason naming the file)
-instead of an exception, so one bad file never stops the others from being ingested.
+instead of an exception, so one bad file never stops the others from being ingested. Hostile
+files cost bounded time and memory: a file is measured before it is read, a PDF's streams are
+decompressed only up to a limit, text is capped per file, and symlink loops are named as such.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".md": "markdown",
@@ -24,6 +28,58 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
 # treated as binary even without NUL bytes.
 _MAX_CONTROL_RATIO = 0.05
 _TEXT_CONTROLS = {9, 10, 12, 13}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits (settings ``ingest_max_*``); the defaults are the settings' defaults."""
+
+    max_file_bytes: int = 50 * 2**20
+    max_text_chars: int = 10_000_000
+    max_pdf_stream_bytes: int = 64 * 2**20
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> Limits:
+        if settings is None:
+            from interviewer.settings import get_settings
+
+            settings = get_settings()
+        return cls(
+            max_file_bytes=int(settings.ingest_max_file_mb * 2**20),
+            max_text_chars=int(settings.ingest_max_text_chars),
+            max_pdf_stream_bytes=int(settings.ingest_max_pdf_stream_mb * 2**20),
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for an unexpected exception while reading one file (never a traceback)."""
+    if isinstance(exc, ValueError) and type(exc) is ValueError:
+        return str(exc).splitlines()[0][:200] if str(exc) else "invalid file"
+    if isinstance(exc, MemoryError):
+        return "out of memory while reading it"
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+        return "symlink loop"
+    text = str(exc).splitlines()[0][:160] if str(exc) else ""
+    return f"cannot read ({type(exc).__name__}{': ' + text if text else ''})"
+
+
+def _resolve(path: Path) -> Path | str:
+    """The real path, or a one-line reason (symlink loop, dangling link)."""
+    try:
+        os.stat(path)
+        return path.resolve(strict=True)
+    except RuntimeError:  # Path.resolve on a loop (Python < 3.13)
+        return "symlink loop"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if path.is_symlink():
+            return "broken symlink (its target does not exist)"
+        return f"cannot read: {exc.strerror or exc}"
 
 
 @dataclass(frozen=True)
@@ -85,8 +141,10 @@ def discover(paths: list[str | Path]) -> Discovery:
     seen: set[Path] = set()
 
     def add(path: Path, label: str) -> None:
-        key = path.resolve()
-        if key not in seen:
+        key = _resolve(path)
+        if isinstance(key, str):
+            problems.append(FileProblem(label, key))
+        elif key not in seen:
             seen.add(key)
             files.append(FoundFile(path, label))
 
@@ -94,7 +152,8 @@ def discover(paths: list[str | Path]) -> Discovery:
         label = source_label(given)
         path = Path(given)
         if not path.exists():
-            problems.append(FileProblem(label, "no such file or directory"))
+            reason = _resolve(path) if path.is_symlink() else "no such file or directory"
+            problems.append(FileProblem(label, str(reason)))
         elif path.is_dir():
             folders.append(label)
             for root, dirs, names in os.walk(path):
@@ -117,11 +176,23 @@ def discover(paths: list[str | Path]) -> Discovery:
     return Discovery(files, problems, folders)
 
 
-def read_file(found: FoundFile) -> LoadedFile | FileProblem:
+def read_file(found: FoundFile, limits: Limits | None = None) -> LoadedFile | FileProblem:
+    limits = limits or Limits()
     try:
-        raw = found.path.read_bytes()
+        size = found.path.stat().st_size
+        if size > limits.max_file_bytes:
+            return FileProblem(
+                found.source,
+                f"file too large ({_mb(size)}; the limit is {_mb(limits.max_file_bytes)}, "
+                "setting INTERVIEWER_INGEST_MAX_FILE_MB)",
+            )
+        with found.path.open("rb") as fh:  # never more than the limit, even if it grows
+            raw = fh.read(limits.max_file_bytes + 1)
     except OSError as exc:
-        return FileProblem(found.source, f"cannot read: {exc.strerror or exc}")
+        reason = "symlink loop" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        return FileProblem(found.source, f"cannot read: {reason}")
+    if len(raw) > limits.max_file_bytes:
+        return FileProblem(found.source, "file grew past the size limit while being read")
     kind = SUPPORTED_SUFFIXES[found.path.suffix.lower()]
     if not raw.strip():
         return FileProblem(found.source, "file is empty")
@@ -148,21 +219,76 @@ def decode_text(raw: bytes) -> str:
         ) from None
 
 
-def extract_pdf_text(raw: bytes) -> str:
-    """Text of every page, pages separated by blank lines; ValueError with a reason if none."""
+def text_too_large(n_chars: int, limits: Limits) -> str:
+    return (
+        f"too much text ({n_chars:,} characters or more; the limit is "
+        f"{limits.max_text_chars:,}, setting INTERVIEWER_INGEST_MAX_TEXT_CHARS)"
+    )
+
+
+def extract_pdf_text(raw: bytes, limits: Limits | None = None) -> str:
+    """Text of every page, pages separated by blank lines; ValueError with a reason if none.
+
+    Every stream is decompressed only up to ``max_pdf_stream_bytes`` (a 1 MB file can hold
+    1 GB of zeros), and extraction stops once the text passes ``max_text_chars``.
+    """
     import io
     import logging
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError
 
+    limits = limits or Limits()
+    cap = limits.max_pdf_stream_bytes
+    stream_limits = {
+        name: cap
+        for name in (
+            "maximum_declared_stream_length",
+            "array_based_stream_maximum_output_length",
+            "jbig2_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "zlib_maximum_output_length",
+            "brotli_maximum_output_length",
+            "flate_maximum_buffer_size",
+            "image_maximum_buffer_size",
+        )
+    }
+    stream_limits["stream_decoding_work_maximum_length"] = 4 * cap
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-xref chatter is not ours
+    pages: list[str] = []
+    total = 0
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        pages = [(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ValueError(f"cannot read PDF ({type(exc).__name__}: {exc})") from None
+        with apply_configuration(**_known_fields(stream_limits)):
+            reader = PdfReader(io.BytesIO(raw))
+            for page in reader.pages:
+                piece = page.extract_text() or ""
+                total += len(piece)
+                if total > limits.max_text_chars:
+                    raise ValueError(text_too_large(total, limits))
+                pages.append(piece)
+    except LimitReachedError:
+        raise ValueError(
+            f"PDF stream decompresses past {_mb(cap)} (a decompression bomb?; setting "
+            "INTERVIEWER_INGEST_MAX_PDF_STREAM_MB)"
+        ) from None
+    except ValueError as exc:
+        if str(exc).startswith("too much text"):
+            raise
+        raise ValueError(f"cannot read PDF ({describe_error(exc)})") from None
+    except Exception as exc:  # pypdf raises many kinds on hostile files
+        raise ValueError(f"cannot read PDF ({describe_error(exc)})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text.strip():
         raise ValueError("PDF has no extractable text (scanned images?)")
     return text
+
+
+def _known_fields(values: dict[str, int]) -> dict[str, int]:
+    """Only the limits this pypdf version knows (its Configuration grows between releases)."""
+    import dataclasses
+
+    from pypdf import Configuration
+
+    known = {f.name for f in dataclasses.fields(Configuration)}
+    return {k: v for k, v in values.items() if k in known}

@@ -27,11 +27,14 @@ from interviewer.ingest.clean import clean_text, cross_file_repeats, html_to_mar
 from interviewer.ingest.loaders import (
     Discovery,
     FileProblem,
+    Limits,
     LoadedFile,
     decode_text,
+    describe_error,
     discover,
     extract_pdf_text,
     read_file,
+    text_too_large,
 )
 from interviewer.ingest.structure import parse_document
 
@@ -69,11 +72,16 @@ class PreparedFile:
     chunks: list[Chunk]
 
 
-def to_text(loaded: LoadedFile) -> str:
-    """The file as Markdown-ish text; ValueError with a reason if it has none."""
+def to_text(loaded: LoadedFile, limits: Limits | None = None) -> str:
+    """The file as Markdown-ish text; ValueError with a reason if it has none or too much."""
+    limits = limits or Limits()
     if loaded.kind == "pdf":
-        return extract_pdf_text(loaded.raw)
+        return extract_pdf_text(loaded.raw, limits)
+    if len(loaded.raw) > 4 * limits.max_text_chars:  # UTF-8 is at most 4 bytes a character
+        raise ValueError(text_too_large(len(loaded.raw) // 4, limits))
     text = decode_text(loaded.raw)
+    if len(text) > limits.max_text_chars:
+        raise ValueError(text_too_large(len(text), limits))
     if loaded.kind == "html":
         text = html_to_markdown(text)
     if not text.strip():
@@ -101,28 +109,32 @@ def prepare(loaded: LoadedFile, text: str, repeats: set[str]) -> list[Chunk]:
 def load_and_chunk(paths: Sequence[str | Path]) -> tuple[list[PreparedFile], list[FileProblem]]:
     """Everything before the index: used by measure_ingest_throughput to get the chunks."""
     discovery = discover(list(paths))
-    loaded, problems, texts = _load_all(discovery)
-    prepared, more = _prepare_all(loaded, texts, set(texts))
+    limits = Limits.from_settings()
+    loaded, problems, texts = _load_all(discovery, limits)
+    bad = {p.source for p in problems}
+    todo = {item.source for item, _ in loaded if item.source not in bad}  # PDFs too
+    prepared, more = _prepare_all(loaded, texts, todo, limits)
     return prepared, problems + more
 
 
 def _load_all(
-    discovery: Discovery,
+    discovery: Discovery, limits: Limits
 ) -> tuple[list[tuple[LoadedFile, str]], list[FileProblem], dict[str, str]]:
     problems = list(discovery.problems)
     loaded: list[tuple[LoadedFile, str]] = []
     texts: dict[str, str] = {}
     for found in discovery.files:
-        item = read_file(found)
-        if isinstance(item, FileProblem):
-            problems.append(item)
-            continue
-        loaded.append((item, str(found.path.resolve())))
-        if item.kind != "pdf":  # decoding is cheap; PDF extraction is done only when needed
-            try:
-                texts[item.source] = to_text(item)
-            except ValueError as exc:
-                problems.append(FileProblem(item.source, str(exc)))
+        # Per-file isolation: whatever one file raises, it is skipped with a reason.
+        try:
+            item = read_file(found, limits)
+            if isinstance(item, FileProblem):
+                problems.append(item)
+                continue
+            loaded.append((item, str(found.path.resolve())))
+            if item.kind != "pdf":  # decoding is cheap; PDF extraction only when needed
+                texts[item.source] = to_text(item, limits)
+        except Exception as exc:
+            problems.append(FileProblem(found.source, describe_error(exc)))
     return loaded, problems, texts
 
 
@@ -130,6 +142,7 @@ def _prepare_all(
     loaded: list[tuple[LoadedFile, str]],
     texts: dict[str, str],
     todo: set[str],
+    limits: Limits,
 ) -> tuple[list[PreparedFile], list[FileProblem]]:
     repeats = cross_file_repeats(texts.values())
     prepared: list[PreparedFile] = []
@@ -138,10 +151,10 @@ def _prepare_all(
         if item.source not in todo:
             continue
         try:
-            text = texts.get(item.source) or to_text(item)
+            text = texts.get(item.source) or to_text(item, limits)
             prepared.append(PreparedFile(item, resolved, prepare(item, text, repeats)))
-        except ValueError as exc:
-            problems.append(FileProblem(item.source, str(exc)))
+        except Exception as exc:  # per-file isolation, as in _load_all
+            problems.append(FileProblem(item.source, describe_error(exc)))
     return prepared, problems
 
 
@@ -181,7 +194,8 @@ def ingest_paths(
     t0 = time.perf_counter()
     report = IngestReport(index=describe_index(index_dir))
     discovery = discover(list(paths))
-    loaded, problems, texts = _load_all(discovery)
+    limits = Limits.from_settings()
+    loaded, problems, texts = _load_all(discovery, limits)
     bad_sources = {p.source for p in problems}
     collection = open_collection(index_dir)
     manifest = fetch_manifest(collection)
@@ -201,7 +215,7 @@ def ingest_paths(
             report.chunks += known.n_chunks
         else:
             todo.add(item.source)
-    prepared, more = _prepare_all(loaded, texts, todo)
+    prepared, more = _prepare_all(loaded, texts, todo, limits)
     problems += more
     report.errors = [str(p) for p in problems]
 
