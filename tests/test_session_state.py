@@ -11,7 +11,7 @@ import pytest
 from interviewer.errors import SessionError, UnknownIdError
 from interviewer.session import state as st
 from interviewer.session.state import WRAPUP, Turn
-from interviewer.session.store import SessionStore
+from interviewer.session.store import SQLiteSessionStore as SessionStore
 from interviewer.stages import STAGE_IDS
 
 

@@ -2,18 +2,21 @@
 
 Per message: classify → (clarify from facts | grade the stage's merged answer) → policy decides
 the next moves → phrasing words them (offline or LLM, leak-guarded) → pure state transitions →
-the session row and the new turns are committed to SQLite → only then are the turns returned.
-Thread-safe: one SQLite connection per thread and one lock per session, so concurrent sessions
-run in parallel and two messages to the same session are applied in order. The per-message
-machinery lives in :mod:`interviewer.session.engine`.
+the session row and the new turns are committed to the store (SQLite, or PostgreSQL shared by
+several replicas) → only then are the turns returned. Thread-safe: one lock per session, so
+concurrent sessions run in parallel and two messages to the same session are applied in order.
+Across processes the store's turn-count check does the same job: a message prepared from a copy
+another replica has since written to is recomputed on the fresh copy, never written over it.
+The per-message machinery lives in :mod:`interviewer.session.engine`.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +31,15 @@ from interviewer.session.engine import Engine, Grader, Search, now_ms
 from interviewer.session.policy import Action
 from interviewer.session.report import to_markdown
 from interviewer.session.state import WRAPUP, SessionState, Turn
-from interviewer.session.store import SessionStore, SessionSummary
+from interviewer.session.store import SessionConflict, SessionSummary, open_store
 from interviewer.settings import Settings, get_settings
 from interviewer.stages import STAGE_IDS, get_stage
 
 __all__ = ["InterviewService", "SessionSummary", "SessionView", "Turn"]
+
+# A write that lost a race with another process is recomputed this many times in all before
+# the candidate is asked to send the message again.
+WRITE_ATTEMPTS = 4
 
 
 @dataclass
@@ -82,7 +89,9 @@ class InterviewService:
         from interviewer.llm import get_llm
 
         self._settings = settings
-        self.store = SessionStore(Path(db_path) if db_path else self._cfg().db_file)
+        cfg = self._cfg()
+        # A file path, or a postgresql:// URL (str); default from settings.
+        self.store = open_store(db_path or cfg.session_store, pool_size=cfg.db_pool_size)
         self.llm = llm if llm is not None else get_llm(llm_name, model, settings=settings)
         self.grading_llm: LLM | None = (
             self.llm if isinstance(grading_llm, str) else grading_llm  # "same"
@@ -125,13 +134,7 @@ class InterviewService:
         return self._view(state)
 
     def respond(self, session_id: str, text: str | bytes, *, user: str | None = None) -> list[Turn]:
-        with self._session_lock(session_id):
-            state = self._load(session_id, user)
-            self._require_open(state)
-            first = len(state.turns)
-            state, replies = self.engine.message(state, text)
-            self.store.save(state, first)
-            return replies
+        return self._write(session_id, user, lambda state: self.engine.message(state, text))
 
     def respond_stream(
         self, session_id: str, text: str | bytes, *, user: str | None = None
@@ -162,9 +165,8 @@ class InterviewService:
 
     def _command(self, session_id: str, user: str | None, command: str) -> list[Turn]:
         """/next and /end: the same load, clock tick and commit around a different action."""
-        with self._session_lock(session_id):
-            state = self._load(session_id, user)
-            self._require_open(state)
+
+        def compute(state: SessionState) -> tuple[SessionState, list[Turn]]:
             now = now_ms()
             state = st.tick(state, now)
             problem = self.engine.problem(state)
@@ -173,7 +175,9 @@ class InterviewService:
             else:
                 reason = "ended early" if state.stage != WRAPUP else "wrap-up"
                 actions = [Action("report", "report", state.stage, reason=reason)]
-            return self._commit(state, problem, actions, now)
+            return self.engine.apply(state, problem, None, actions, "", now)
+
+        return self._write(session_id, user, compute)
 
     def get(self, session_id: str, *, user: str | None = None) -> SessionView:
         return self._view(self._load(session_id, user))
@@ -225,6 +229,36 @@ class InterviewService:
         with lock:
             yield
 
+    def _write(
+        self,
+        session_id: str,
+        user: str | None,
+        compute: Callable[[SessionState], tuple[SessionState, list[Turn]]],
+    ) -> list[Turn]:
+        """Load, compute the next state, commit, return the new turns.
+
+        The lock orders writers in this process; another process or replica writing the same
+        session in between makes the commit raise SessionConflict, and the message is then
+        recomputed on the state that process committed, so both messages are kept, in order.
+        """
+        with self._session_lock(session_id):
+            for attempt in range(WRITE_ATTEMPTS):
+                state = self._load(session_id, user)
+                self._require_open(state)
+                first = len(state.turns)
+                state, replies = compute(state)
+                try:
+                    self.store.save(state, first)
+                    return replies
+                except SessionConflict:
+                    if attempt + 1 == WRITE_ATTEMPTS:
+                        break
+                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise SessionConflict(
+            f"session {session_id!r} is being answered from another window right now and your "
+            "message was not saved; send it again"
+        )
+
     def _load(self, session_id: str, user: str | None) -> SessionState:
         state = self.store.load(session_id)
         if user is not None and state.user != user:
@@ -255,15 +289,3 @@ class InterviewService:
             updated=state.updated,
             prompt_versions=list(state.prompt_versions),
         )
-
-    def _commit(
-        self,
-        state: SessionState,
-        problem: Any,
-        actions: list[Action],
-        now: float,
-    ) -> list[Turn]:
-        first = len(state.turns)
-        state, replies = self.engine.apply(state, problem, None, actions, "", now)
-        self.store.save(state, first)
-        return replies
