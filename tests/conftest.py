@@ -13,10 +13,14 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from interviewer.runtime import configure_offline
+
+if TYPE_CHECKING:
+    from tests.pg_cluster import Cluster
 
 configure_offline()
 # Session-scoped fixtures are set up before the per-test autouse fixture below, so give the
@@ -100,3 +104,20 @@ def _isolated_settings(
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster per run (tests/pg_cluster.py); skips without binaries."""
+    from tests.pg_cluster import cluster_or_skip_reason
+
+    for cluster in cluster_or_skip_reason():
+        if isinstance(cluster, str):
+            pytest.skip(cluster)
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """A fresh, empty database on the session's cluster."""
+    return pg_cluster.create_database()
