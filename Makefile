@@ -7,7 +7,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint index install browser clean help
+.PHONY: run test lint index install browser espeak clean help
 
 help:
 	@echo "make run    set up, build the guide index if missing, start the app"
@@ -38,7 +38,16 @@ browser:
 	     || echo "chromium could not be installed; the browser test will skip"; \
 	  else echo "chromium not found and cannot be installed here; the browser test will skip"; fi; }
 
-test: $(STAMP) browser
+# espeak-ng: an independent synthetic voice for the speech-recognition test (skips without it).
+espeak:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -qq espeak-ng >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq espeak-ng >/dev/null 2>&1)) \
+	     || echo "espeak-ng could not be installed; the espeak voice test will skip"; \
+	  else echo "espeak-ng not found and cannot be installed here; the espeak voice test will skip"; fi; }
+
+test: $(STAMP) browser espeak
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -27,6 +27,7 @@ COMMANDS = (
     "serve",
     "eval",
     "bench",
+    "voice",
 )
 
 EPILOG = """\
@@ -37,6 +38,7 @@ examples:
   interviewer search "point-in-time correctness" -k 3    # ask the index
   interviewer grade --stage data --answer "We log clicks as implicit labels..." --json
   interviewer rubrics validate rubrics/                  # check coach-edited YAML
+  interviewer voice transcribe answer.wav --stage data   # speech to text, offline
 """
 
 

@@ -1,0 +1,153 @@
+"""Voice round trip: interview sentences spoken by a voice, transcribed, scored by word error rate.
+
+``python -m evals.voice`` prints the table (own Piper voice and espeak-ng, with and without the
+stage prompt). The tests use the same sentences and WER. Sentences: technical vocabulary a
+candidate says in each stage, no numbers (number formatting is not what is being measured).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SENTENCES_FILE = Path(__file__).with_name("voice_sentences.tsv")
+
+
+def load_sentences(path: Path = SENTENCES_FILE) -> list[tuple[str, str | None, str]]:
+    """(stage, problem id or None, sentence) per line of the TSV."""
+    out: list[tuple[str, str | None, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            stage, problem, sentence = line.split("\t")
+            out.append((stage, None if problem == "-" else problem, sentence))
+    return out
+
+
+SENTENCES = load_sentences()
+
+
+def normalize(text: str, vocabulary: frozenset[str] = frozenset()) -> list[str]:
+    """Lower-case words without punctuation. Spelling variants that are not recognition errors
+    count as the reference's form: a hyphenated compound the reference writes closed
+    ("down-sample" / "downsample"), and British -ise/-is- spellings of its -ize words."""
+    words: list[str] = []
+    for raw in re.sub(r"[^a-z0-9'\-/ ]+", " ", text.lower()).split():
+        joined = re.sub(r"[-/']", "", raw)
+        if ("-" in raw or "/" in raw) and joined not in vocabulary:
+            parts = [p for p in re.split(r"[-/]", raw) if p]
+        else:
+            parts = [joined if ("-" in raw or "/" in raw) else raw]
+        for w in parts:
+            american = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", w)
+            words.append(american if american in vocabulary else w)
+    return words
+
+
+def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(edit distance in words, reference length)."""
+    ref = normalize(reference)
+    hyp = normalize(hypothesis, frozenset(ref))
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1], len(ref)
+
+
+def wer(pairs: Sequence[tuple[str, str]]) -> float:
+    errors = total = 0
+    for ref, hyp in pairs:
+        e, n = word_errors(ref, hyp)
+        errors += e
+        total += n
+    return errors / total if total else 0.0
+
+
+def espeak_available() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+def espeak_samples(text: str) -> np.ndarray:
+    """16 kHz float32 speech from Debian's espeak-ng (an independent, robotic voice)."""
+    from interviewer.voice.audio import decode_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "s.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(out), text],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return decode_file(out)
+
+
+def piper_samples(text: str) -> np.ndarray:
+    from interviewer.voice import speak
+    from interviewer.voice.audio import resample
+
+    sp = speak(text)
+    return resample(sp.samples.astype(np.float32) / 32768.0, sp.sample_rate)
+
+
+def round_trip(
+    voice: Callable[[str], np.ndarray],
+    sentences: Sequence[tuple[str, str | None, str]] = SENTENCES,
+) -> dict[str, Any]:
+    """WER with and without the stage prompt for one voice, plus the recognizer's RTF."""
+    from interviewer.voice import transcribe
+
+    audio = [voice(s) for _, _, s in sentences]
+    out: dict[str, Any] = {"sentences": len(sentences), "words": 0}
+    for label in ("no_prompt", "stage_prompt"):
+        pairs, compute, seconds = [], 0.0, 0.0
+        for (stage, problem, ref), samples in zip(sentences, audio, strict=True):
+            tr = (
+                transcribe(samples, stage, problem=problem)
+                if label == "stage_prompt"
+                else transcribe(samples, prompt="")
+            )
+            pairs.append((ref, tr.text))
+            compute += tr.seconds
+            seconds += tr.audio_seconds
+        out[f"wer_{label}"] = round(wer(pairs), 4)
+        out[f"rtf_{label}"] = round(compute / seconds, 4) if seconds else None
+        out[f"pairs_{label}"] = pairs
+    out["words"] = sum(len(normalize(s)) for _, _, s in sentences)
+    return out
+
+
+def main() -> int:
+    from interviewer.runtime import configure_offline
+
+    configure_offline()
+    t0 = time.perf_counter()
+    voices: list[tuple[str, Callable[[str], np.ndarray]]] = [("piper (own voice)", piper_samples)]
+    if espeak_available():
+        voices.append(("espeak-ng", espeak_samples))
+    print(f"{'voice':<20} {'WER no prompt':>14} {'WER stage prompt':>17} {'stt_rtf':>8}")
+    for name, fn in voices:
+        r = round_trip(fn)
+        print(
+            f"{name:<20} {r['wer_no_prompt']:>14.1%} {r['wer_stage_prompt']:>17.1%} "
+            f"{r['rtf_stage_prompt']:>8.3f}"
+        )
+        for (ref, a), (_, b) in zip(r["pairs_no_prompt"], r["pairs_stage_prompt"], strict=True):
+            if word_errors(ref, a)[0] or word_errors(ref, b)[0]:
+                print(f"    ref:    {ref}\n    plain:  {a}\n    prompt: {b}")
+    print(f"({len(SENTENCES)} sentences; {time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
