@@ -19,7 +19,7 @@ from ui.candidate_view import build_candidate_tab, wire_candidate_tab  # noqa: E
 from ui.coach import build_coach_tab  # noqa: E402
 from ui.context import AppContext  # noqa: E402
 from ui.history import build_history_tab, wire_history_tab  # noqa: E402
-from ui.identity import browser_secret  # noqa: E402
+from ui.identity import configured_secret  # noqa: E402
 
 TITLE = "ML system design mock interview"
 SYSTEM_FONTS = [
@@ -60,7 +60,7 @@ def build_app(
     ctx = AppContext(settings=settings, service_factory=service_factory)
     if warm_up:
         ctx.warm_up_in_background()
-    secret = browser_secret(settings.data_dir)
+    secret = configured_secret(settings)
     # delete_cache: hourly, drop served files (transcript downloads, charts) older than a day.
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         # Stable storage keys and secret: a browser keeps its identity across server restarts.

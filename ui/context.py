@@ -94,7 +94,9 @@ class AppContext:
                     from interviewer.session.service import InterviewService
 
                     svc = InterviewService(
-                        db_path=self.settings.db_file, llm_name=name, model=self.settings.model
+                        db_path=self.settings.session_store,
+                        llm_name=name,
+                        model=self.settings.model,
                     )
                 self._services[name] = svc
             return svc

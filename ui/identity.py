@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 _TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 _SESSION_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -41,6 +42,15 @@ def clean_session_id(value: object) -> str:
     if isinstance(value, str) and _SESSION_RE.match(value.strip()):
         return value.strip()
     return ""
+
+
+def configured_secret(settings: Any) -> str:
+    """``INTERVIEWER_UI_SECRET`` when set (what replicas behind one address must share, so a
+    browser's identity is readable by whichever replica it reaches), else the data dir's."""
+    value = getattr(settings, "ui_secret", None)
+    if value is not None:
+        return str(value.get_secret_value())
+    return browser_secret(Path(settings.data_dir))
 
 
 def browser_secret(data_dir: Path) -> str:

@@ -40,6 +40,25 @@ def _check_bindable(host: str, port: int) -> None:
             ) from None
 
 
+def _check_session_store(settings: Any) -> str:
+    """Open the session store once before serving: an unreachable database fails here, in one
+    line, and schema migrations run before the first candidate arrives."""
+    from interviewer.session.store import is_database_url, open_store
+
+    target = settings.session_store
+    with open_store(target, pool_size=1) as store:
+        where = store.where
+    if is_database_url(target) and settings.ui_secret is None:
+        print(
+            "interviewer: warning: sessions are shared through PostgreSQL but "
+            "INTERVIEWER_UI_SECRET is not set; replicas behind one address need the same "
+            "secret, or browsers lose their interviews when they reach another replica",
+            file=sys.stderr,
+            flush=True,
+        )
+    return where
+
+
 def run(args: argparse.Namespace) -> int:
     from interviewer.errors import UserInputError
     from interviewer.runtime import configure_offline
@@ -57,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(f"bad --host {host!r}")
     _check_bindable(host, port)
     settings = settings.model_copy(update={"host": host, "port": port})
+    sessions_at = _check_session_store(settings)
 
     from interviewer.retrieval import ensure_index
 
@@ -78,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     coach = "on" if settings.coach_password else "off (set INTERVIEWER_COACH_PASSWORD)"
     print(
         f"interviewer: serving on http://{shown}:{port}/  (engine: {settings.provider}; "
-        f"coach tab: {coach}; Ctrl-C to stop)",
+        f"coach tab: {coach}; sessions: {sessions_at}; Ctrl-C to stop)",
         flush=True,
     )
     try:
