@@ -20,7 +20,7 @@ import pytest
 from interviewer.runtime import configure_offline
 
 if TYPE_CHECKING:
-    from tests.pg_cluster import Cluster
+    from tests.pg_cluster import Cluster, GuideServer
 
 configure_offline()
 # Session-scoped fixtures are set up before the per-test autouse fixture below, so give the
@@ -121,3 +121,17 @@ def pg_cluster() -> Iterator[Cluster]:
 def pg_url(pg_cluster: Cluster) -> str:
     """A fresh, empty database on the session's cluster."""
     return pg_cluster.create_database()
+
+
+@pytest.fixture(scope="session")
+def guide_server() -> Iterator[GuideServer]:
+    """A ``chroma run`` server with the guide corpus ingested, shared by the whole run."""
+    from tests.pg_cluster import start_guide_server
+
+    server = start_guide_server()
+    if isinstance(server, str):
+        pytest.skip(server)
+    try:
+        yield server
+    finally:
+        server.stop()

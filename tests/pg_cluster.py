@@ -132,3 +132,68 @@ def cluster_or_skip_reason() -> Iterator[Cluster | str]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@dataclass
+class GuideServer:
+    """A ``chroma run`` server on loopback holding the ingested guide corpus."""
+
+    proc: subprocess.Popen[bytes]
+    root: Path
+    port: int
+    host: str = "127.0.0.1"
+
+    def env(self) -> dict[str, str]:
+        return {"INTERVIEWER_CHROMA_HOST": self.host, "INTERVIEWER_CHROMA_PORT": str(self.port)}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_guide_server() -> GuideServer | str:
+    """``chroma run`` plus ``interviewer ingest corpus`` into it, or the reason it cannot."""
+    import sys
+    import urllib.request
+
+    from tests.test_ui_support import ROOT, base_env
+
+    local = Path(sys.executable).with_name("chroma")
+    exe = str(local) if local.exists() else shutil.which("chroma")
+    if exe is None:
+        return "the chroma CLI is not installed"
+    root = Path(tempfile.mkdtemp(prefix="interviewer-chroma-"))
+    port = free_port()
+    with open(root / "server.log", "wb") as log:
+        proc = subprocess.Popen(
+            [exe, "run", "--path", str(root / "db"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, env=base_env(),
+        )  # fmt: skip
+    server = GuideServer(proc, root, port)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            return "chroma run did not answer its heartbeat within 60 s"
+        time.sleep(0.3)
+    ingest = subprocess.run(
+        [sys.executable, "-m", "interviewer", "ingest", str(ROOT / "corpus"), "--json"],
+        env=base_env(INTERVIEWER_DATA_DIR=str(root / "ingest-data"), **server.env()),
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    if ingest.returncode != 0:
+        server.stop()
+        raise RuntimeError(f"ingest into chroma run failed: {ingest.stderr[-1500:]}")
+    return server
