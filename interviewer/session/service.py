@@ -12,6 +12,7 @@ The per-message machinery lives in :mod:`interviewer.session.engine`.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -36,6 +37,8 @@ from interviewer.settings import Settings, get_settings
 from interviewer.stages import STAGE_IDS, get_stage
 
 __all__ = ["InterviewService", "SessionSummary", "SessionView", "Turn"]
+
+log = logging.getLogger("interviewer.session")
 
 # A write that lost a race with another process is recomputed this many times in all before
 # the candidate is asked to send the message again.
@@ -250,9 +253,10 @@ class InterviewService:
                 try:
                     self.store.save(state, first)
                     return replies
-                except SessionConflict:
+                except SessionConflict as exc:
                     if attempt + 1 == WRITE_ATTEMPTS:
                         break
+                    log.info("%s; recomputing the turn on the stored state", exc)
                     time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
         raise SessionConflict(
             f"session {session_id!r} is being answered from another window right now and your "
