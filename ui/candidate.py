@@ -18,6 +18,7 @@ from ui import render
 from ui.charts import stage_scores_figure
 from ui.context import AppContext, check_message, log
 from ui.identity import ensure_token
+from ui.voice import answer_meta
 
 HINT = (
     "Answer in your own words. Ask clarifying questions whenever you need facts. "
@@ -174,7 +175,8 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             yield (*session_outputs(ctx, token, view, extra=pending), "")
             ctx.wait_ready()
             streamed = ""
-            for chunk in svc.respond_stream(sid, text, user=user):
+            spoken = answer_meta(ctx, svc, user, sid, text)  # recordings behind this answer
+            for chunk in svc.respond_stream(sid, text, user=user, **spoken):
                 streamed += chunk
                 reply = {"role": "assistant", "content": streamed}
                 yield (*session_outputs(ctx, token, view, extra=[*pending, reply]), "")

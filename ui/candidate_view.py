@@ -10,6 +10,7 @@ import gradio as gr
 from ui import render
 from ui.candidate import HINT, make_handlers
 from ui.context import RANDOM, AppContext
+from ui.voice import VoiceControls, mic_input, reply_controls, wire_voice
 
 
 @dataclass
@@ -30,6 +31,7 @@ class CandidateTab:
     chart: gr.Plot
     download_md: gr.DownloadButton
     download_json: gr.DownloadButton
+    voice: VoiceControls | None = None
 
     @property
     def outputs(self) -> list[Any]:
@@ -97,7 +99,9 @@ def build_candidate_tab(
                     scale=5,
                     elem_id="answer-box",
                 )
+                mic = mic_input()
                 send = gr.Button("Send", variant="primary", scale=1, elem_id="send-btn")
+            voice = reply_controls(mic)
             with gr.Row():
                 next_btn = gr.Button("Next stage ▶", elem_id="next-btn")
                 end = gr.Button("End interview ■", variant="stop", elem_id="end-btn")
@@ -109,7 +113,7 @@ def build_candidate_tab(
         with gr.Row():
             download_md = gr.DownloadButton("Download transcript (.md)", visible=False)
             download_json = gr.DownloadButton("Download transcript (.json)", visible=False)
-    return CandidateTab(
+    tab = CandidateTab(
         user_state,
         session_state,
         problem,
@@ -127,18 +131,20 @@ def build_candidate_tab(
         download_md,
         download_json,
     )
+    tab.voice = voice
+    return tab
 
 
 def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
     h = make_handlers(ctx)
     ids = [tab.user_state, tab.session_state]
-    tab.start.click(
+    started = tab.start.click(
         h["start_interview"],
         [tab.user_state, tab.problem, tab.provider],
         tab.outputs,
         api_name="start_interview",
     )
-    tab.send.click(
+    sent = tab.send.click(
         h["send_message"],
         [*ids, tab.message],
         [*tab.outputs, tab.message],
@@ -146,7 +152,7 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
         trigger_mode="once",
         show_progress="minimal",
     )
-    tab.message.submit(
+    submitted = tab.message.submit(
         h["send_message"],
         [*ids, tab.message],
         [*tab.outputs, tab.message],
@@ -154,8 +160,11 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
         trigger_mode="once",
         show_progress="minimal",
     )
-    tab.next_stage.click(h["next_stage"], ids, tab.outputs, api_name="next_stage")
-    tab.end.click(h["end_interview"], ids, tab.outputs, api_name="end_interview")
+    moved = tab.next_stage.click(h["next_stage"], ids, tab.outputs, api_name="next_stage")
+    ended = tab.end.click(h["end_interview"], ids, tab.outputs, api_name="end_interview")
+    if tab.voice is not None:
+        events = [sent, submitted, started, moved, ended]
+        h.update(wire_voice(ctx, tab.voice, tab.user_state, tab.session_state, tab.message, events))
     gr.api(h["get_transcript"], api_name="get_transcript")
     # The tracker's clocks move while the candidate thinks; a cheap read every 20 s.
     timer = gr.Timer(20)

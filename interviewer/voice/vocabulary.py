@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+PROBLEM_TERMS = 16  # of which the problem card's own words
 MAX_TERMS = 48  # Whisper keeps at most 223 prompt tokens; ~48 short terms stay well inside
 _WORD = re.compile(r"[a-z][a-z\-]+")
 
@@ -56,11 +57,24 @@ def stage_terms(
     if problem:
         card = get_problem(problem, rubrics_dir / "problems" if rubrics_dir else None)
         add(card.title)
+        # The card's own words first (at most PROBLEM_TERMS, so the stage keeps its share):
+        # its extra concepts for this stage, then the distinctive words its text repeats
+        # ("chargebacks", "merchant") among its fact keywords and prose.
+        override = card.rubric_overrides.get(stage)
+        if override is not None:
+            for extra in override.extra_concepts.values():
+                for c in extra:
+                    add(c)
         text = " ".join([card.prompt, *(f.answer for f in card.facts)]).lower()
-        rare = [w for w in _WORD.findall(text) if len(w) >= 6 and w not in common]
-        # Domain words recur across the card's facts ("chargebacks", "merchant"); one-off
-        # words are mostly everyday prose.
-        for w in sorted(set(rare), key=lambda w: (-rare.count(w), rare.index(w)))[:12]:
+        words = [w for w in _WORD.findall(text) if len(w) >= 5 and w not in common]
+        keywords = {k.lower() for f in card.facts for k in f.keywords if _distinctive(k, common)}
+        ranked = sorted(
+            set(words),
+            key=lambda w: (w not in keywords, -words.count(w), words.index(w)),
+        )
+        for w in ranked:
+            if len(terms) >= PROBLEM_TERMS:
+                break
             add(w)
     rubric = get_rubric(stage, rubrics_dir)
     queues = [[c for c in crit.concepts if _distinctive(c, common)] for crit in rubric.criteria]
