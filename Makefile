@@ -7,7 +7,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint index install browser espeak clean help
+.PHONY: run test lint index install browser espeak postgres clean help
 
 help:
 	@echo "make run    set up, build the guide index if missing, start the app"
@@ -47,7 +47,16 @@ espeak:
 	     || echo "espeak-ng could not be installed; the espeak voice test will skip"; \
 	  else echo "espeak-ng not found and cannot be installed here; the espeak voice test will skip"; fi; }
 
-test: $(STAMP) browser espeak
+# PostgreSQL server binaries for the session-store and replica tests: best effort, like chromium.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq postgresql >/dev/null 2>&1)) \
+	     || echo "postgresql could not be installed; the PostgreSQL tests will skip"; \
+	  else echo "PostgreSQL server binaries not found; the PostgreSQL tests will skip"; fi; }
+
+test: $(STAMP) browser espeak postgres
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
