@@ -60,7 +60,7 @@ def stage_terms(
         # The card's own words first (at most PROBLEM_TERMS, so the stage keeps its share):
         # its extra concepts for this stage, then the distinctive words its text repeats
         # ("chargebacks", "merchant") among its fact keywords and prose.
-        override = card.rubric_overrides.get(stage)
+        override = next((o for s, o in card.rubric_overrides.items() if s == stage), None)
         if override is not None:
             for extra in override.extra_concepts.values():
                 for c in extra:
