@@ -266,16 +266,21 @@ def wire_voice(
         show_progress="full",
         show_progress_on=[message],
     )
-    controls.speak.change(
-        h["speak_reply"], [*ids, controls.speak], controls.player, api_visibility="private"
-    )
+    # The first reply event owns the public name "speak_reply" (Gradio renames duplicates).
     for i, event in enumerate(reply_events):
         event.then(
             h["speak_reply"],
             [*ids, controls.speak],
             controls.player,
-            api_name="speak_reply" if i == 0 else None,
+            api_name="speak_reply" if i == 0 else f"speak_reply_after_{i}",
             api_visibility="public" if i == 0 else "private",
             show_progress="hidden",
         )
+    controls.speak.change(
+        h["speak_reply"],
+        [*ids, controls.speak],
+        controls.player,
+        api_name="speak_toggle",
+        api_visibility="private",
+    )
     return h
