@@ -256,3 +256,40 @@ def test_copy_refuses_the_same_store_and_bad_targets(tmp_path: Path) -> None:
     with open_store(tmp_path / "a.db") as a, pytest.raises(SessionError, match="same store"):
         copy_sessions(a, a)
     assert main(["sessions", "migrate", "--to", "mysql://x/y"]) == 2
+
+
+# ---------------------------------------------------------------------- the service on a race
+
+
+@pytest.mark.slow
+def test_the_service_recomputes_a_message_another_process_answered_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interviewer.session.service import InterviewService
+
+    db = tmp_path / "s.db"
+    a = InterviewService(db, "offline", search=lambda q, k, stage: [])
+    b = InterviewService(db, "offline", search=lambda q, k, stage: [])  # another replica
+    sid = a.start("fraud-detection").id
+    real_save, seen = a.store.save, []
+
+    def b_commits_first(state: SessionState, first: int) -> None:
+        seen.append(first)
+        if len(seen) == 1:  # B answers while A is still preparing its reply
+            b.respond(sid, "FROM-B: how many payments a day do we score?")
+        real_save(state, first)
+
+    monkeypatch.setattr(a.store, "save", b_commits_first)
+    a.respond(sid, "FROM-A: what does a fraudulent payment cost us?")
+    candidate = [t.text for t in b.get(sid).turns if t.role == "candidate"]
+    assert [t[:7] for t in candidate] == ["FROM-B:", "FROM-A:"]  # both kept, in commit order
+    assert seen[1] > seen[0]  # A's second attempt started from B's turns
+
+    def always_lose(state: SessionState, first: int) -> None:
+        raise SessionConflict("another writer won")
+
+    monkeypatch.setattr(a.store, "save", always_lose)
+    before = b.get(sid).turns
+    with pytest.raises(SessionConflict, match="send it again"):
+        a.respond(sid, "never stored")
+    assert b.get(sid).turns == before
