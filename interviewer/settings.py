@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_max_prompt_tokens: int = Field(default=3000, ge=500)
+    # One turn's LLM budget, retries and backoff included (a hung provider costs this, once).
+    llm_turn_deadline_s: float = Field(
+        default=6.0, gt=0, description="phrasing and clarification, per turn"
+    )
+    llm_grade_deadline_s: float = Field(default=15.0, gt=0, description="grading, per turn")
+    llm_breaker_failures: int = Field(
+        default=3, ge=1, description="failed calls in a row before the provider is skipped"
+    )
+    llm_breaker_cooldown_s: float = Field(
+        default=60.0, ge=0, description="how long a failing provider is skipped"
+    )
 
     # Paths
     data_dir: Path = Field(default_factory=_default_data_dir)
@@ -83,6 +94,11 @@ class Settings(BaseSettings):
 
     # Interview policy
     followup_budget: int = Field(default=2, ge=0, le=5)
+    listening_policy: Literal["v1", "v2"] = Field(
+        default="v2",
+        description="v2 takes up wrong claims, counts coverage anywhere in the interview and "
+        "asks the problem family's probes; v1 is the earlier policy, kept for eval comparisons",
+    )
     max_answer_chars: int = Field(default=8000, ge=200)
     citations_per_gap: int = Field(default=2, ge=1, le=3)
 

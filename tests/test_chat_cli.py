@@ -20,6 +20,7 @@ import pytest
 from interviewer.grading import grade
 from interviewer.rubrics.loader import get_problem, load_rubrics
 from interviewer.session import leak
+from interviewer.session.machine import probe_options
 from interviewer.stages import STAGE_IDS
 from tests.test_ui_support import ROOT, base_env, shared_index
 
@@ -242,7 +243,8 @@ def test_full_offline_interview_through_the_cli(tmp_path: Path, index_dir: Path)
     problem = get_problem(PID)
     rubrics = load_rubrics()
     assert probe["target"] in grade("data", THIN, problem).missing
-    assert probe["asked"] in rubrics["data"].criterion(probe["target"]).probes
+    options = probe_options(problem, "data", rubrics["data"].criterion(probe["target"]))
+    assert probe["asked"] in options
 
     # the injection got a neutral refusal: no rubric n-gram, and it was never graded
     assert [t["kind"] for t in injection_reply] == ["followup"]

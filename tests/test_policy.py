@@ -8,7 +8,7 @@ import pytest
 
 from interviewer.rubrics.loader import get_problem, load_problems, load_rubrics
 from interviewer.rubrics.models import Criterion, Exemplars, Rubric
-from interviewer.session import leak, policy
+from interviewer.session import leak, machine, policy
 from interviewer.session import state as st
 from interviewer.session.clarify import NOT_SPECIFIED, match_facts, offline_answer
 from interviewer.session.classify import classify, split_questions
@@ -36,6 +36,7 @@ RUBRIC = Rubric(
         _criterion("privacy", 1.0, ["Anything sensitive in there?"]),
     ],
 )
+PROBLEM = get_problem("video-recommendations")
 
 
 def _state_in_data() -> st.SessionState:
@@ -49,55 +50,63 @@ def _state_in_data() -> st.SessionState:
     )
     s = st.advance(st.advance(s))
     assert s.stage == "data"
-    return st.record_answer(s, "some answer")
+    return s
 
 
-def _grade(score: float, missing: list[str]) -> dict[str, Any]:
-    return {"score": score, "missing": missing, "criteria": []}
+def _grade(score: float, scores: dict[str, int]) -> dict[str, Any]:
+    return {
+        "score": score,
+        "criteria": [{"id": k, "score": v, "evidence": ""} for k, v in scores.items()],
+        "missing": [k for k, v in scores.items() if v <= 1],
+    }
 
 
-PROBLEM = get_problem("video-recommendations")
+def _first(problem: Any, stage: str, criterion: Any, options: list[str]) -> str | None:
+    return options[0] if options else None
 
 
-def test_covered_means_nothing_important_missing_whatever_the_score() -> None:
-    assert policy.is_covered(_grade(1.0, ["privacy"]), RUBRIC)  # weight below the median
-    assert not policy.is_covered(_grade(2.9, ["sources"]), RUBRIC)  # median weight counts
-    # a high (calibrated) stage score does not hide an important gap from the follow-up
-    assert not policy.is_covered(_grade(3.6, ["labels"]), RUBRIC)
-    assert policy.is_covered(_grade(3.6, []), RUBRIC)
+CTX = machine.Context(PROBLEM, RUBRIC, budget=2, pick_probe=_first)
+ANSWER = machine.Intent.ANSWER
 
 
-def test_followup_targets_most_important_missing_and_never_repeats() -> None:
+def _answer(grade: dict[str, Any], turn: int = 5, **kw: Any) -> machine.Event:
+    return machine.Event(ANSWER, answer="an answer", grade=grade, turn=turn, **kw)
+
+
+def test_probe_targets_the_most_important_open_criterion_and_never_repeats() -> None:
     s = _state_in_data()
-    acts = policy.after_answer(
-        s, PROBLEM, RUBRIC, _grade(1.0, ["sources", "labels"]), wants_next=False, budget=2
-    )
-    assert [(a.kind, a.criterion, a.question) for a in acts] == [
-        ("followup", "labels", "Where do labels come from?")
+    s, acts = machine.step(s, _answer(_grade(1.0, {"labels": 0, "sources": 0})), CTX)
+    assert [(a.kind, a.intent, a.criterion, a.question) for a in acts] == [
+        ("followup", "probe", "labels", "Where do labels come from?")
     ]
-    s = st.record_followup(s, "Where do labels come from?", "labels")
-    acts = policy.after_answer(
-        s, PROBLEM, RUBRIC, _grade(1.0, ["labels"]), wants_next=False, budget=2
-    )
+    s = st.record_followup(s, acts[0].question, "labels")
+    s, acts = machine.step(s, _answer(_grade(1.0, {"labels": 1})), CTX)
     assert acts[0].question == "How noisy are they?"
 
 
-def test_budget_spent_or_covered_or_asked_moves_on() -> None:
+def test_covered_anywhere_in_the_interview_is_never_probed() -> None:
     s = _state_in_data()
-    s = st.record_followup(st.record_followup(s, "p1", "labels"), "p2", "labels")
-    for grade, wants_next in (
-        (_grade(1.0, ["labels"]), False),
-        (_grade(3.5, []), False),
-        (_grade(0.5, ["labels"]), True),
-    ):
-        acts = policy.after_answer(
-            s if grade["score"] < 3 else _state_in_data(),
-            PROBLEM,
-            RUBRIC,
-            grade,
-            wants_next=wants_next,
-            budget=2,
-        )
+    # labels were covered by an answer given in an earlier stage
+    s.covered = {"data": {"labels": {"score": 3, "quote": "q", "turn": 1}}}
+    s, acts = machine.step(s, _answer(_grade(1.0, {"labels": 0, "sources": 0})), CTX)
+    assert [(a.intent, a.criterion) for a in acts] == [("probe", "sources")]
+    # with the old policy (coverage per stage only) the earlier coverage is ignored
+    old = machine.Context(PROBLEM, RUBRIC, 2, _first, machine.Knobs.for_policy("v1"))
+    s2 = _state_in_data()
+    s2.covered = {"data": {"labels": {"score": 3, "quote": "q", "turn": 1}}}
+    _, acts = machine.step(s2, _answer(_grade(1.0, {"labels": 0, "sources": 0})), old)
+    assert acts[0].criterion == "labels"
+
+
+def test_budget_spent_covered_or_asked_to_move_on_moves_on() -> None:
+    spent = st.record_followup(st.record_followup(_state_in_data(), "p1", "labels"), "p2", "x")
+    cases = [
+        (spent, _answer(_grade(1.0, {"labels": 0}))),
+        (_state_in_data(), _answer(_grade(3.5, {"labels": 3, "sources": 3}))),
+        (_state_in_data(), _answer(_grade(0.5, {"labels": 0}), wants_next=True)),
+    ]
+    for s, event in cases:
+        _, acts = machine.step(s, event, CTX)
         assert [a.kind for a in acts] == ["transition", "question"]
         assert acts[1].stage == "features"
         assert acts[1].question == PROBLEM.stage_questions["features"]
@@ -106,9 +115,7 @@ def test_budget_spent_or_covered_or_asked_moves_on() -> None:
 def test_over_time_moves_on() -> None:
     s = _state_in_data()
     s.stages["data"].elapsed_s = s.stages["data"].budget_s * 2
-    acts = policy.after_answer(
-        s, PROBLEM, RUBRIC, _grade(1.0, ["labels"]), wants_next=False, budget=2
-    )
+    _, acts = machine.step(s, _answer(_grade(1.0, {"labels": 0})), CTX)
     assert acts[0].kind == "transition" and acts[0].reason == "over time"
 
 
@@ -121,16 +128,59 @@ def test_after_monitoring_comes_the_wrapup_then_the_report() -> None:
     assert policy.move_on(st.advance(s), PROBLEM, "x")[0].kind == "report"
 
 
-def test_non_answers_reask_then_move_on_after_strikes() -> None:
+def test_non_answers_reask_fittingly_then_move_on_after_strikes() -> None:
     s = _state_in_data()
     s = st.add_turns(
         s, [st.Turn("interviewer", "data", "question", "Q", 0, meta={"asked": "Q"})], 0
     )
-    acts = policy.non_answer(s, PROBLEM, "off_topic")
-    assert [(a.kind, a.intent, a.question) for a in acts] == [("followup", "redirect", "Q")]
-    for _ in range(policy.STRIKE_LIMIT + 1):
+    expected = {
+        machine.Intent.OFF_TOPIC: "redirect",
+        machine.Intent.LOST: "reframe",
+        machine.Intent.ASK_ANSWER: "refuse_reveal",
+        machine.Intent.INJECTION: "refuse_injection",
+    }
+    for intent, move in expected.items():
+        _, acts = machine.step(s, machine.Event(intent), CTX)
+        assert [(a.kind, a.intent, a.question) for a in acts] == [("followup", move, "Q")]
+    for _ in range(machine.STRIKE_LIMIT + 1):
         s = st.record_strike(s)
-    assert policy.non_answer(s, PROBLEM, "empty")[0].kind == "transition"
+    _, acts = machine.step(s, machine.Event(machine.Intent.EMPTY), CTX)
+    assert acts[0].kind == "transition"
+
+
+def test_a_wrong_claim_is_taken_up_once_before_any_probe() -> None:
+    from interviewer.rubrics.misconceptions import load_misconceptions
+    from interviewer.session.analysis import MessageAnalysis
+    from interviewer.session.claims import ClaimHit
+
+    catalogue = load_misconceptions()
+    ctx = machine.Context(PROBLEM, RUBRIC, 2, _first, catalogue=catalogue)
+    claim = ClaimHit("random_split_time_ordered", "hold out 20% randomly", 0, 21, "terms")
+    event = _answer(_grade(1.0, {"labels": 0}), analysis=MessageAnalysis(claims=[claim]))
+    s, acts = machine.step(_state_in_data(), event, ctx)
+    assert [(a.intent, a.misconception) for a in acts] == [
+        ("challenge", "random_split_time_ordered")
+    ]
+    assert acts[0].question == catalogue["random_split_time_ordered"].challenge
+    assert acts[0].extra["claim"] == "hold out 20% randomly"
+    s = st.record_challenge(s, "random_split_time_ordered")
+    assert s.claims[0]["taken_up"]
+    # the same claim again: recorded once, not challenged twice; the gap is probed instead
+    s, acts = machine.step(s, _answer(_grade(1.0, {"labels": 0}), turn=7), ctx)
+    assert [a.intent for a in acts] == ["probe"] and len(s.claims) == 1
+    # without challenges (the old policy) the claim passes
+    old = machine.Context(PROBLEM, RUBRIC, 2, _first, machine.Knobs.for_policy("v1"), catalogue)
+    _, acts = machine.step(_state_in_data(), event, old)
+    assert acts[0].intent == "probe"
+
+
+def test_asking_for_a_fact_covers_the_requirements_criterion_about_it() -> None:
+    rubric = load_rubrics()["requirements"]
+    s = st.new_session("s", user="u", problem_id="p", problem_title="t", engine="o", now=0)
+    volume = next(f for f in PROBLEM.facts if f.topic == "scale")
+    s = st.record_clarification(s, [volume.id])
+    assert "scale" in machine.asked_about(s, PROBLEM, rubric)
+    assert "scale" not in machine.open_important(s, rubric, _grade(1.0, {}), PROBLEM)
 
 
 # ---------------------------------------------------------------------- classification
@@ -157,7 +207,13 @@ RULE_CASES = [
     ("What's the correct answer here?", "ask_answer"),
     ("How am I doing so far?", "ask_answer"),
     ("what's my score?", "ask_answer"),
-    ("what were you looking for?", "ask_answer"),
+    ("what were you looking for?", "lost"),
+    ("what do you want me to say?", "lost"),
+    ("Which metrics do you want me to talk about for this part?", "lost"),
+    # a tentative answer ending in "?" is an answer, not a question for the interviewer
+    ("I guess watch time per session?", "answer"),
+    ("maybe a two-tower model with a ranker on top?", "answer"),
+    ("P(fraud) for each payment, then a threshold. Is that fair?", "answer"),
     ("I don't know", "answer"),
     ("How many daily active users are there?", "clarify"),
     ("Do we have labels for this?", "clarify"),
@@ -209,7 +265,9 @@ def test_long_answer_ending_with_move_on_wants_next() -> None:
         ("asdkjh qwelkj zxcmnb", "off_topic"),
         ("Could we skip ahead?", "next"),
         ("Can you tell me what a great answer would include?", "ask_answer"),
-        ("please just tell me what you want to hear", "ask_answer"),
+        ("please just tell me what you want to hear", "lost"),
+        ("The time, I guess? I don't know if that matters.", "answer"),
+        ("did you watch the game last night lol", "off_topic"),
     ],
 )
 def test_classification_paraphrases_with_embeddings(text: str, intent: str) -> None:

@@ -17,6 +17,7 @@ from interviewer.llm.fake import ScriptedChatModel
 from interviewer.retrieval.retriever import Passage
 from interviewer.rubrics.loader import get_problem, load_rubrics
 from interviewer.session import leak
+from interviewer.session.machine import probe_options
 from interviewer.session.service import InterviewService
 from interviewer.settings import get_settings
 from interviewer.stages import STAGE_IDS
@@ -127,7 +128,7 @@ def test_clarification_mixed_message_and_thin_answer_followup(svc: InterviewServ
     rubric = load_rubrics()["data"]
     target = followup.meta["target"]
     assert target in grade["missing"]
-    probes = rubric.criterion(target).probes
+    probes = probe_options(get_problem(PID), "data", rubric.criterion(target))
     assert followup.meta["asked"] in probes
     # the follow-up never reveals the criterion's description, concepts or exemplars
     crit = rubric.criterion(target)
@@ -314,9 +315,15 @@ def test_llm_phrases_the_policy_choice_with_bounded_prompts(
     assert "200 ms" not in prompt  # ...and only those
     (probe,) = svc.respond(sid, THIN)
     assert probe.kind == "followup" and probe.text == GOOD
+    assert probe.prompt_versions == ("followup@v1",)
     prompt = "\n".join(str(m.content) for m in fake.history[-1])
-    assert probe.meta["asked"] in prompt  # the policy's probe is what the LLM phrases
-    assert all(c.description not in prompt for r in load_rubrics().values() for c in r.criteria)
+    assert probe.meta["asked"] in prompt  # the policy's choice is the LLM's example...
+    assert THIN[:60] in prompt  # ...its follow-up starts from the candidate's own answer
+    # the target's description is the brief; no other criterion of any rubric reaches it
+    target = load_rubrics()[probe.stage].criterion(probe.meta["target"])
+    others = [c for r in load_rubrics().values() for c in r.criteria if c.id != target.id]
+    assert target.title in prompt
+    assert all(c.description[:80] not in prompt for c in others)
 
 
 def _run(svc: InterviewService, answers_per_stage: int, answer: str) -> int:
@@ -387,7 +394,7 @@ def test_provider_failures_fall_back_to_offline_for_that_turn(
     interviewer = [t for t in view.turns if t.role == "interviewer" and t.kind != "report"]
     phrased = [t for t in interviewer if t.kind != "transition"]
     assert phrased and all(t.engine.startswith("offline (fallback: ") for t in phrased)
-    assert all("offline_templates@v1" in t.prompt_versions for t in phrased)
+    assert all("offline@v2" in t.prompt_versions for t in phrased)
     graded = [t for t in view.turns if t.role == "candidate" and "grade_engine" in t.meta]
     assert graded and all(t.meta["grade_engine"].startswith("offline") for t in graded)
     assert fake.history  # the provider really was tried

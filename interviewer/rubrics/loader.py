@@ -347,7 +347,12 @@ def check_dir(dir: PathLike | None = None) -> DirReport:
     rd, pd = _dirs(dir)
     rubrics, errors = _scan_rubrics(rd)
     problems, perrors = _scan_problems(pd, rubrics)
-    return DirReport(errors + perrors, rubrics, problems)
+    from interviewer.rubrics.misconceptions import misconceptions_dir, scan
+    from interviewer.settings import get_settings
+
+    corpus = get_settings().corpus_dir
+    _, merrors = scan(misconceptions_dir(rd), corpus if corpus.is_dir() else None)
+    return DirReport(errors + perrors + merrors, rubrics, problems)
 
 
 def validate_dir(dir: PathLike | None = None) -> list[str]:

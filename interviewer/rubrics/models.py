@@ -57,6 +57,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FactTopic = Literal[
+    "users",
+    "scale",
+    "latency",
+    "freshness",
+    "data",
+    "labels",
+    "constraints",
+    "business",
+    "surfaces",
+    "infrastructure",
+    "privacy",
+    "other",
+]
+
+
 class Exemplars(_Strict):
     strong: list[Text] = Field(min_length=1, description="answers that earn 3-4 on this criterion")
     weak: list[Text] = Field(min_length=1, description="answers that earn 0-1 on this criterion")
@@ -84,6 +100,11 @@ class Criterion(_Strict):
         description="follow-up questions that ask about the criterion without revealing it; "
         "these are used in every problem family, so they must not name one family's things "
         "(items, feeds, transactions, documents, answers)",
+    )
+    fact_topics: list[FactTopic] = Field(
+        default_factory=list,
+        description="problem-fact topics whose facts this criterion is about: once the "
+        "candidate has asked for such a fact, the criterion counts as covered and is not probed",
     )
     family_probes: dict[Family, list[Text]] = Field(
         default_factory=dict,
@@ -127,20 +148,7 @@ class Fact(_Strict):
     """One hidden fact, revealed only when the candidate asks about it."""
 
     id: SnakeId
-    topic: Literal[
-        "users",
-        "scale",
-        "latency",
-        "freshness",
-        "data",
-        "labels",
-        "constraints",
-        "business",
-        "surfaces",
-        "infrastructure",
-        "privacy",
-        "other",
-    ]
+    topic: FactTopic
     keywords: list[Text] = Field(min_length=1, description="words a question about this fact uses")
     asks: list[Text] = Field(
         default_factory=list,
@@ -171,8 +179,7 @@ class Problem(_Strict):
     kind: Text = Field(description="e.g. recommendation, ranking, classification, search, rag")
     family: Family | None = Field(
         default=None,
-        description="problem family for probes, misconceptions and citations "
-        "(default: from kind)",
+        description="problem family for probes, misconceptions and citations (default: from kind)",
     )
     prompt: Text = Field(description="the problem as the candidate first hears it")
     facts: list[Fact] = Field(min_length=4)

@@ -56,8 +56,11 @@ def _kw_score(hits: list[str]) -> float:
     return sum(1.0 + 0.5 * (len(k.split()) - 1) for k in hits)
 
 
-def _fact_texts(fact: Fact) -> tuple[str, str]:
-    return f"{fact.topic}: {', '.join(fact.keywords)}", fact.answer
+def _fact_texts(fact: Fact) -> list[str]:
+    """What a question about ``fact`` is compared with: its topic and keywords, each sentence
+    of its answer, and the questions coaches wrote for it in other words (``asks``)."""
+    answer = [t.strip() for t in re.split(r"(?<=[.!?])\s+", fact.answer.strip()) if t.strip()]
+    return [f"{fact.topic}: {', '.join(fact.keywords)}", *answer, *fact.asks]
 
 
 def split_parts(question: str) -> list[str]:
@@ -78,9 +81,13 @@ def rank_facts(question: str, problem: Problem) -> list[FactMatch]:
 
     emb = get_embedder()
     q = emb.embed_cached([question[:1000]])[0]
-    texts = [t for f in problem.facts for t in _fact_texts(f)]
-    mat = emb.embed_cached(texts)
-    sims = (mat @ q).reshape(len(problem.facts), 2).max(axis=1)
+    groups = [_fact_texts(f) for f in problem.facts]
+    mat = emb.embed_cached([t for g in groups for t in g])
+    flat = mat @ q
+    sims, pos = [], 0
+    for g in groups:
+        sims.append(float(flat[pos : pos + len(g)].max()))
+        pos += len(g)
     out = []
     for i, fact in enumerate(problem.facts):
         hits = keyword_hits(question, fact)

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Intent = Literal[
-    "answer", "clarify", "mixed", "next", "end", "off_topic", "injection", "ask_answer", "empty"
+    "answer",
+    "clarify",
+    "mixed",
+    "next",
+    "end",
+    "off_topic",
+    "injection",
+    "ask_answer",
+    "lost",
+    "empty",
 ]
 
 _FLAGS = re.I
@@ -53,13 +62,24 @@ ASK_MODEL_ANSWER = re.compile(
     r"|full|excellent|sample|example) (answer|solution|response)\b",
     _FLAGS,
 )
+# A candidate unsure what is expected of them: reframe the question, do not refuse it.
+LOST_RULES = [
+    re.compile(p, _FLAGS)
+    for p in (
+        r"\bwhat (do|did|would) you (want|like|expect)( me)? (to hear|to say|to talk about"
+        r"|to cover|to focus on|to answer)\b|\bwhat you want (to hear|me to say)\b",
+        r"\b(do|would) you want me to (talk|cover|focus|say|go into)\b",
+        r"\bwhat (you'?re|you are|you were) (looking|hoping) for\b",
+        r"\bwhat (are|were) you (looking|hoping|after)( for)?\b",
+        r"\bwhat (should|would) i (say|answer|talk about|cover|focus on)\b",
+        r"\bi'?m (lost|blanking|confused|stuck|not sure what you mean)\b"
+        r"|\bnot sure what you'?re asking\b|\bwhat do you mean\b",
+    )
+]
 ASK_ANSWER_RULES = [
     re.compile(p, _FLAGS)
     for p in (
-        r"\bwhat (do|did) you want (to hear|me to say)\b|\bwhat you want (to hear|me to say)\b",
-        r"\bwhat (you'?re|you are|you were) (looking|hoping) for\b",
-        r"\bwhat (are|were) you (looking|hoping) for\b",
-        r"\bwhat (should|would) (i|a strong candidate|a good candidate) (say|answer|have said"
+        r"\bwhat (should|would) (a strong candidate|a good candidate) (say|answer|have said"
         r"|mention)\b",
         r"\b(tell|show|give) me (the |a )?(answer|solution|hint|model answer)\b",
         r"\bhow (am i|did i|was i|'m i) (do|doing|perform|performing|score|scoring)\b",
@@ -153,9 +173,14 @@ PROTOTYPES: dict[str, list[str]] = {
         "next question please",
         "I think I'm done with this",
     ],
+    "lost": [
+        "what do you want me to say",
+        "sorry, what are you looking for here",
+        "I'm blanking, I don't know what you want",
+        "I'm not sure what the question is asking",
+    ],
     "ask_answer": [
         "what is the correct answer",
-        "what were you looking for in that answer",
         "how am I doing so far",
         "what score would you give me",
         "can you give me a hint",
@@ -177,12 +202,24 @@ PROTOTYPES: dict[str, list[str]] = {
         "what is your favourite movie",
         "I like pizza",
         "how old are you",
+        "did you watch the game last night",
+        "what are you doing this weekend",
+        "how is your day going",
+        "do you enjoy working here",
     ],
 }
-PROTOTYPE_MIN_SIM = {"next": 0.72, "ask_answer": 0.70, "injection": 0.72, "off_topic": 0.70}
+PROTOTYPE_MIN_SIM = {
+    "next": 0.72,
+    "ask_answer": 0.70,
+    "lost": 0.70,
+    "injection": 0.72,
+    "off_topic": 0.62,
+}
 PROTOTYPE_MAX_WORDS = 20
 MIN_ANSWER_WORDS = 6  # statement words a mixed message needs to count as an answer as well
-OFF_TOPIC_MAX_SIM = 0.18  # relevance to the stage/problem below this is off-topic
+# Relevance to the stage/problem below this is off-topic even without small-talk cues. Low on
+# purpose: a short on-topic hedge ("the time, I guess?") shares few words with the question.
+OFF_TOPIC_MAX_SIM = 0.12
 
 
 @dataclass(frozen=True)
@@ -218,21 +255,54 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def is_question(sentence: str) -> bool:
+# A sentence ending in "?" with one of these is the candidate's own tentative answer ("I guess
+# watch time?", "maybe a two-tower model?"), not a question for the interviewer.
+_HEDGED = re.compile(
+    r"\b(i guess|i think|i'?d (say|go with|guess|pick|use)|i suppose|maybe|perhaps|probably"
+    r"|i'?m not sure|not sure|i would|we'?d|we would|we could|i could|kind of|sort of"
+    r"|something like|i believe|my guess|i assume)\b",
+    _FLAGS,
+)
+# Short checks on what the candidate just said ("Is that fair?", "does that make sense?").
+_CHECK = re.compile(
+    r"^\s*(((is|does|did|would|do|was) (that|this|it)|that|this|sounds?|makes?)\b.{0,24}"
+    r"\b(fair|right|ok|okay|correct|reasonable|sense|good|fine|work|works|align|match|matches"
+    r"|the idea|what you (mean|meant|want))\b|right|ok(ay)?|yes|no|correct)\s*\??\s*$",
+    _FLAGS,
+)
+
+
+def is_check(sentence: str) -> bool:
+    return len(words(sentence)) <= 8 and bool(_CHECK.match(sentence))
+
+
+def is_question(sentence: str, *, open_floor: bool = False) -> bool:
+    """A question for the interviewer. A sentence ending in "?" without an interrogative
+    opening is a hedged statement (its own answer) unless ``open_floor`` (the interviewer
+    asked what the candidate wants to know, as in requirements) and it carries no hedge."""
     s = sentence.strip()
-    return s.endswith("?") or (
-        bool(_INTERROGATIVE.match(s)) and len(words(s)) <= 20 and not s.endswith(".")
-    )
+    if is_check(s):
+        return False
+    interrogative = bool(_INTERROGATIVE.match(s))
+    if s.endswith("?"):
+        if interrogative:
+            return True
+        return open_floor and not _HEDGED.search(s)
+    return interrogative and len(words(s)) <= 20 and not s.endswith(".")
 
 
-def split_questions(text: str) -> tuple[list[str], str]:
+def split_questions(text: str, *, open_floor: bool = False) -> tuple[list[str], str]:
     """(questions asked of the interviewer, the rest of the text as the answer part)."""
     sents = sentences(text)
     questions: list[str] = []
     rest: list[str] = []
     for i, s in enumerate(sents):
-        followed_by_statement = any(not is_question(t) for t in sents[i + 1 :])
-        if is_question(s) and not (_RHETORICAL.match(s) and followed_by_statement):
+        followed_by_statement = any(
+            not is_question(t, open_floor=open_floor) for t in sents[i + 1 :]
+        )
+        if is_question(s, open_floor=open_floor) and not (
+            _RHETORICAL.match(s) and followed_by_statement
+        ):
             questions.append(s)
         else:
             rest.append(s)
@@ -273,9 +343,12 @@ def classify(
     context: str = "",
     vocabulary: frozenset[str] = frozenset(),
     use_embeddings: bool = True,
+    open_floor: bool = False,
 ) -> Classification:
     """Classify one candidate message. ``context`` is the current stage question and problem
-    prompt (for the relevance check); ``vocabulary`` adds problem- and rubric-specific words."""
+    prompt (for the relevance check); ``vocabulary`` adds problem- and rubric-specific words;
+    ``open_floor`` when the interviewer invited questions (requirements): a terse "latency?"
+    is then a question, elsewhere a hedged answer."""
     clean = clean_text(text)
     if not words(clean) and not re.search(r"\d", clean):
         return Classification("empty", "no words" if not clean else "no readable words")
@@ -292,6 +365,8 @@ def classify(
         bool(ASK_MODEL_ANSWER.search(clean))
         and (clean.rstrip().endswith("?") or re.search(r"\b(tell|show|give) me\b", clean, _FLAGS))
     )
+    if _any(LOST_RULES, clean) and n_words <= 25:
+        return Classification("lost", "rule")
     if asks and n_words <= 30:
         return Classification("ask_answer", "rule")
     if DONT_KNOW.match(clean) and n_words <= 8:
@@ -301,19 +376,26 @@ def classify(
     hits = _domain_hits(clean, vocabulary)
     sims: dict[str, float] = {}
     relevance = 1.0
-    # Embeddings only when the words alone say nothing about the problem: most answers name a
-    # domain term and skip the model entirely (it is the costly part of a turn).
-    if use_embeddings and hits == 0:
+    # Embeddings when the words alone say little about the problem, and for every short message
+    # (small talk can borrow a domain word: "did you watch the game?"). A short message is one
+    # sentence for the grader too, so the embedding is shared through the cache.
+    if use_embeddings and (hits == 0 or short):
         sims, relevance = _similarities(clean, context, short)
-        for intent in ("injection", "ask_answer", "next"):
-            if sims.get(intent, 0.0) >= PROTOTYPE_MIN_SIM[intent]:
-                return Classification(intent, f"similar to {intent} examples ({sims[intent]:.2f})")
-
-    questions, rest = split_questions(clean)
-    chatter = sims.get("off_topic", 0.0) >= PROTOTYPE_MIN_SIM["off_topic"]
-    on_topic = hits > 0 or (relevance >= OFF_TOPIC_MAX_SIM and not chatter)
-    if not on_topic:
+        if hits == 0:
+            for intent in ("injection", "lost", "ask_answer", "next"):
+                if sims.get(intent, 0.0) >= PROTOTYPE_MIN_SIM[intent]:
+                    return Classification(
+                        intent, f"similar to {intent} examples ({sims[intent]:.2f})"
+                    )
+    chat = sims.get("off_topic", 0.0)
+    # Off topic: close to small talk and closer to it than to the interview, or (naming nothing
+    # of the problem) unrelated to it and not even a tentative answer ("the time, I guess?").
+    chatter = chat >= PROTOTYPE_MIN_SIM["off_topic"] and chat > relevance + 0.1 and hits <= 1
+    unrelated = hits == 0 and relevance < OFF_TOPIC_MAX_SIM and not _HEDGED.search(clean)
+    if chatter or unrelated:
+        questions, _ = split_questions(clean, open_floor=open_floor)
         return Classification("off_topic", f"relevance {relevance:.2f}", questions=tuple(questions))
+    questions, rest = split_questions(clean, open_floor=open_floor)
     if questions and len(words(rest)) >= MIN_ANSWER_WORDS:
         return Classification(
             "mixed", "questions and statements", tuple(questions), rest, wants_next=wants_next

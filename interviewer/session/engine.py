@@ -14,9 +14,11 @@ from typing import Any
 
 from interviewer.errors import InterviewerError
 from interviewer.llm.base import LLM
+from interviewer.rubrics.misconceptions import Misconception
 from interviewer.rubrics.models import Fact, Problem, Rubric
-from interviewer.session import policy
+from interviewer.session import grounding, machine, policy
 from interviewer.session import state as st
+from interviewer.session.analysis import MessageAnalysis, analyse
 from interviewer.session.clarify import match_facts
 from interviewer.session.classify import STOPWORDS, Classification, classify, clean_text
 from interviewer.session.phrasing import Phraser
@@ -28,7 +30,7 @@ from interviewer.stages import STAGE_IDS, get_stage
 
 Grader = Callable[..., Any]
 Search = Callable[[str, int, str | None], list[Any]]
-NON_ANSWERS = ("injection", "ask_answer", "off_topic", "empty")
+ANSWER_INTENTS = (machine.Intent.ANSWER, machine.Intent.MIXED)
 
 
 def now_ms() -> float:
@@ -58,6 +60,7 @@ class Engine:
         self._followup_budget = followup_budget
         self._prompt_versions = prompt_versions
         self._index_ready = False
+        self._passage_search: Search | None = None
         self._vocab_cache: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     def problems_dir(self) -> Path | str | None:
@@ -115,8 +118,9 @@ class Engine:
 
         cls = self.classify_message(clean, state, problem)
         meta.update({"intent": cls.intent, "reason": cls.reason})
+        event = self.understand(state, problem, cls, clean, meta)
         cand = Turn("candidate", state.stage, "answer", clean, now, meta=meta)
-        state, actions = self.decide(state, problem, cls, clean, meta)
+        state, actions = machine.step(state, event, self.context(state, problem))
         return self.apply(state, problem, cand, actions, clean, now)
 
     def classify_message(self, text: str, state: SessionState, problem: Problem) -> Classification:
@@ -126,7 +130,12 @@ class Engine:
             f"{problem.title}. {problem.prompt} {info.title}: {info.covers}. "
             f"{policy.current_question(state)}"
         )
-        return classify(text, context=context, vocabulary=self.vocabulary(problem, stage))
+        return classify(
+            text,
+            context=context,
+            vocabulary=self.vocabulary(problem, stage),
+            open_floor=state.stage == "requirements",
+        )
 
     def vocabulary(self, problem: Problem, stage: str) -> frozenset[str]:
         import re
@@ -154,63 +163,82 @@ class Engine:
         self._vocab_cache[(stage, problem.id)] = (key, vocab, problem, rubric)
         return vocab
 
-    def decide(
+    def understand(
         self,
         state: SessionState,
         problem: Problem,
         cls: Classification,
         text: str,
         meta: dict[str, Any],
-    ) -> tuple[SessionState, list[Action]]:
+    ) -> machine.Event:
+        """The message as the machine's event: intent, the answer part, the facts its questions
+        ask for, the stage's merged grade with it, and the answer analysis."""
+        intent = machine.Intent(cls.intent)
+        turn = len(state.turns)
+        facts: tuple[str, ...] = ()
+        if intent in (machine.Intent.CLARIFY, machine.Intent.MIXED):
+            facts = tuple(f.id for f in match_facts(cls.questions, problem))
+            meta["facts"] = list(facts)
+        if state.stage == WRAPUP:
+            answer = text if intent in ANSWER_INTENTS else ""
+            return machine.Event(intent, answer=answer, turn=turn)
+        answer = ""
+        if intent is machine.Intent.ANSWER:
+            answer = text
+        elif intent is machine.Intent.MIXED:
+            answer = text if state.stage == "requirements" else cls.answer_text
+        elif intent is machine.Intent.CLARIFY and state.stage == "requirements":
+            answer = text  # asking the right questions IS the requirements answer
+        if not answer:
+            return machine.Event(intent, questions=cls.questions, facts=facts, turn=turn)
+        grade = self.merged_grade(state, problem, answer, meta)
+        analysis = self.analyse(state, problem, answer, meta)
+        return machine.Event(
+            intent,
+            answer=answer,
+            questions=cls.questions,
+            facts=facts,
+            grade=grade,
+            analysis=analysis,
+            wants_next=cls.wants_next,
+            turn=turn,
+        )
+
+    def context(self, state: SessionState, problem: Problem) -> machine.Context:
         budget = self.cfg().followup_budget
         if self._followup_budget is not None:
             budget = self._followup_budget
-        if state.stage == WRAPUP:
-            return state, [Action("report", "report", WRAPUP, reason="wrap-up")]
-        if cls.intent == "end":
-            return state, [Action("report", "report", state.stage, reason="ended early")]
-        if cls.intent == "next":
-            return state, policy.move_on(state, problem, "candidate asked to move on")
-        if cls.intent in NON_ANSWERS:
-            state = st.record_strike(state)
-            return state, policy.non_answer(state, problem, cls.intent)
-        actions: list[Action] = []
-        if cls.intent in ("clarify", "mixed"):
-            facts = match_facts(cls.questions, problem)
-            ids = [f.id for f in facts]
-            meta["facts"] = ids
-            state = st.record_clarification(state, ids)
-            actions.append(policy.clarification(state, ids, cls.questions))
-            if cls.intent == "clarify":
-                if state.stage == "requirements":
-                    # Asking the right questions IS the requirements answer: grade it silently.
-                    state = st.record_answer(state, text)
-                    state = self.grade_stage(state, problem, meta)
-                return state, actions
-        answer = (
-            text if (cls.intent == "answer" or state.stage == "requirements") else cls.answer_text
-        )
-        state = st.record_answer(state, answer)
-        state = self.grade_stage(state, problem, meta)
-        stage = state.current
-        rubric = self.stage_rubric(state.stage, problem)
-        grade = stage.grade if stage is not None else None
-        if rubric is None:
-            return state, [*actions, *policy.move_on(state, problem, "no rubric")]
-        actions += policy.after_answer(
-            state, problem, rubric, grade, wants_next=cls.wants_next, budget=budget
-        )
-        return state, actions
+        rubric = self.stage_rubric(state.stage, problem) if state.stage in STAGE_IDS else None
+        search = self.passage_search()
 
-    def grade_stage(
-        self, state: SessionState, problem: Problem, meta: dict[str, Any]
-    ) -> SessionState:
+        revealed = [f for f in problem.facts if f.id in state.revealed_facts()]
+
+        def pick(problem: Problem, stage: str, criterion: Any, options: list[str]) -> str | None:
+            # Never ask for what the interviewer has already told the candidate.
+            given = grounding.asks_for_given_fact(options, revealed)
+            options = [p for p, g in zip(options, given, strict=True) if not g]
+            if not options:
+                return None
+            passage = grounding.target_passage(search, problem, stage, criterion)
+            return grounding.pick_probe(options, passage)
+
+        knobs = self.knobs()
+        catalogue = self.misconceptions() if knobs.challenges else {}
+        return machine.Context(problem, rubric, budget, pick, knobs, catalogue)
+
+    def knobs(self) -> machine.Knobs:
+        return machine.Knobs.for_policy(self.cfg().listening_policy)
+
+    def merged_grade(
+        self, state: SessionState, problem: Problem, answer: str, meta: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The stage's grade over all its answers so far plus ``answer``."""
         stage = state.current
         rubric = self.stage_rubric(state.stage, problem)
         if stage is None or rubric is None:
-            return state
+            return None
         limit = self.cfg().max_answer_chars
-        merged = "\n\n".join(stage.answers)
+        merged = "\n\n".join([*stage.answers, answer])
         if len(merged) > limit:
             merged = merged[-limit:]  # the newest answers carry the follow-up coverage
         try:
@@ -224,14 +252,68 @@ class Engine:
             )
         except InterviewerError as exc:
             meta["grade_error"] = str(exc)[:200]
-            return state
-        d = g.to_dict()
+            return None
+        d: dict[str, Any] = g.to_dict()
         meta["grade_engine"] = d.get("engine", "")
-        if d["flags"]:
+        if d.get("flags"):
             # e.g. "injection": the grader has already set those sentences aside (and the
             # classifier keeps pure injection messages out of the answers altogether).
             meta["grade_flags"] = list(d["flags"])
-        return st.record_grade(state, d)
+        return d
+
+    def analyse(
+        self, state: SessionState, problem: Problem, answer: str, meta: dict[str, Any]
+    ) -> MessageAnalysis | None:
+        """What this answer covers here and in later stages, and the wrong claims it makes."""
+        knobs = self.knobs()
+        rubrics = {s: r for s in STAGE_IDS if (r := self.stage_rubric(s, problem)) is not None}
+        try:
+            catalogue = list(self.misconceptions().values()) if knobs.challenges else []
+            found = analyse(
+                answer[: self.cfg().max_answer_chars],
+                stage=state.stage,
+                problem=problem,
+                rubrics=rubrics,
+                catalogue=catalogue,
+                grade_all=self.grade_all_fn(),
+                cross_stage=knobs.cross_stage,
+            )
+        except InterviewerError as exc:
+            meta["analysis_error"] = str(exc)[:200]
+            return None
+        if found.claims:
+            meta["claims"] = [h.misconception for h in found.claims]
+        return found
+
+    def misconceptions(self) -> dict[str, Misconception]:
+        """The catalogue; a broken coach edit disables challenges (logged), never a turn."""
+        import logging
+
+        from interviewer.errors import RubricError
+        from interviewer.rubrics.misconceptions import load_misconceptions
+
+        try:
+            return load_misconceptions(self._rubrics_dir)
+        except RubricError as exc:
+            logging.getLogger(__name__).warning(
+                "misconception catalogue not loaded: %s", "; ".join(exc.messages[:3])
+            )
+            return {}
+
+    def grade_all_fn(self) -> Callable[..., dict[str, Any]]:
+        """Offline per-stage grades of one message (the injected grader when there is one)."""
+        if self._grader is None:
+            from interviewer.grading import grade_all
+
+            return grade_all
+        grader = self._grader
+
+        def each(
+            answer: str, problem: Problem, stages: list[str], *, rubrics: dict[str, Rubric]
+        ) -> dict[str, Any]:
+            return {s: grader(s, answer, problem, rubric=rubrics[s], llm=None) for s in stages}
+
+        return each
 
     def grade_fn(self) -> Grader:
         if self._grader is None:
@@ -284,6 +366,14 @@ class Engine:
                 continue
             facts: list[Fact] = [f for f in problem.facts if f.id in action.facts]
             rubric = self.stage_rubric(action.stage, problem) if action.stage in STAGE_IDS else None
+            passage = ""
+            if action.intent == "probe" and not self.llm.offline and rubric is not None:
+                # The LLM writes its own follow-up from the target's guide passage.
+                target = rubric.criterion(action.criterion)
+                found = grounding.target_passage(
+                    self.passage_search(), problem, action.stage, target
+                )
+                passage = grounding.passage_text(found)
             phrased = phraser.phrase(
                 action,
                 state=state,
@@ -291,12 +381,18 @@ class Engine:
                 facts=facts,
                 last_message=last_message,
                 stage_rubric=rubric,
+                passage=passage,
             )
             meta: dict[str, Any] = {"subkind": action.intent}
             if action.question and action.kind in ("question", "followup"):
                 meta["asked"] = action.question
             if action.criterion:
                 meta["target"] = action.criterion
+            if action.misconception:
+                meta["misconception"] = action.misconception
+                meta["claim"] = str(action.extra.get("claim", ""))
+            if phrased.grounded:
+                meta["grounded"] = phrased.grounded
             if action.facts or action.kind == "clarification":
                 meta["facts"] = list(action.facts)
             if action.reason:
@@ -321,6 +417,8 @@ class Engine:
                 state = st.advance(state)
             elif action.intent == "probe":
                 state = st.record_followup(state, action.question, action.criterion)
+            elif action.intent == "challenge":
+                state = st.record_challenge(state, action.misconception)
         return state, turns
 
     def build_report(
@@ -336,6 +434,27 @@ class Engine:
             search=self.searcher(),
             citations_per_gap=settings.citations_per_gap,
         )
+
+    def passage_search(self) -> Search | None:
+        """Search for grounding follow-ups: the injected one, or the index if it is already
+        built (a turn never builds it)."""
+        if self._search is not None:
+            return self._search
+        if self._passage_search is None:
+            try:
+                from interviewer.retrieval import get_retriever
+
+                retriever = get_retriever()
+                if retriever.count() == 0:
+                    return None
+            except Exception:
+                return None
+
+            def search(query: str, k: int, stage: str | None) -> list[Any]:
+                return list(retriever.search(query, k=k, stage=stage))
+
+            self._passage_search = search
+        return self._passage_search
 
     def searcher(self) -> Search | None:
         if self._search is not None:

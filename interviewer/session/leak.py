@@ -120,3 +120,14 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
 def _has(haystack: str, phrase: str) -> bool:
     pattern = _phrase_pattern(phrase)
     return pattern is not None and pattern.search(haystack) is not None
+
+
+PASSAGE_NGRAM = 4
+
+
+def copies(text: str, source: str, free: str = "") -> bool:
+    """Whether ``text`` reuses a run of PASSAGE_NGRAM words from ``source`` (a guide passage
+    the LLM was given as background) that is not also in ``free`` (the question, the
+    candidate's words)."""
+    grams = ngrams(text, PASSAGE_NGRAM) - ngrams(free, PASSAGE_NGRAM)
+    return bool(grams & ngrams(source, PASSAGE_NGRAM))

@@ -1,20 +1,17 @@
-"""The interview policy: given the state, the classified message and the latest grade, decide
-what the interviewer does next. Pure functions; the same decisions drive the offline engine and
-every LLM configuration (the LLM only phrases them).
+"""The interview's building blocks: the Action a move produces, stage openers, moving on.
+
+The decisions themselves live in :mod:`interviewer.session.machine` (one ``step``); the same
+decisions drive the offline engine and every LLM configuration (the LLM only words them).
 """
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from interviewer.rubrics.models import Problem, Rubric
-from interviewer.session.state import WRAPUP, SessionState, StageState
+from interviewer.rubrics.models import Problem
+from interviewer.session.state import WRAPUP, SessionState
 from interviewer.stages import get_stage, next_stage_id
-
-TIME_GRACE = 1.5  # a stage may run to 1.5x its budget before the policy moves on
-STRIKE_LIMIT = 3  # non-answers re-asked in one stage; the next one moves on
 
 GENERIC_OPENERS: dict[str, str] = {
     "requirements": "Before designing anything, what would you like to clarify about the product, "
@@ -45,6 +42,7 @@ class Action:
     stage: str
     question: str = ""
     criterion: str = ""
+    misconception: str = ""  # a challenge's catalogue id
     facts: tuple[str, ...] = ()
     candidate_questions: tuple[str, ...] = ()
     reason: str = ""
@@ -71,33 +69,6 @@ def current_question(state: SessionState) -> str:
     return ""
 
 
-def is_covered(grade: dict[str, Any], rubric: Rubric) -> bool:
-    """Covered: nothing important missing (a criterion of at least the median weight).
-
-    Deliberately not a stage-score threshold: the calibrated stage score rewards breadth, so a
-    good answer with one important gap would otherwise never be probed on it."""
-    weights = {c.id: c.weight for c in rubric.criteria}
-    median = statistics.median(weights.values()) if weights else 0.0
-    return not any(weights.get(cid, 0.0) >= median for cid in grade.get("missing", []))
-
-
-def choose_probe(
-    grade: dict[str, Any], rubric: Rubric, stage: StageState
-) -> tuple[str, str] | None:
-    """(criterion id, probe) for the most important missing criterion with an unasked probe."""
-    asked = set(stage.followups)
-    by_id = {c.id: c for c in rubric.criteria}
-    missing = [cid for cid in grade.get("missing", []) if cid in by_id]
-    # grading orders missing criteria most important first; keep that, but be robust to a
-    # grader that does not by re-sorting on weight (stable, so ties keep the grader's order)
-    missing.sort(key=lambda cid: -by_id[cid].weight)
-    for cid in missing:
-        for probe in by_id[cid].probes:
-            if probe not in asked:
-                return cid, probe
-    return None
-
-
 def move_on(state: SessionState, problem: Problem, reason: str) -> list[Action]:
     """Transition to the next stage (or the wrap-up) and open it."""
     if state.stage == WRAPUP:
@@ -110,58 +81,3 @@ def move_on(state: SessionState, problem: Problem, reason: str) -> list[Action]:
         ),
         open_stage(problem, nxt),
     ]
-
-
-def after_answer(
-    state: SessionState,
-    problem: Problem,
-    rubric: Rubric,
-    grade: dict[str, Any] | None,
-    *,
-    wants_next: bool,
-    budget: int,
-) -> list[Action]:
-    """What follows a (graded) answer in the current stage."""
-    stage = state.current
-    if stage is None:
-        return move_on(state, problem, "wrap-up answered")
-    if wants_next:
-        return move_on(state, problem, "candidate asked to move on")
-    if grade is None:
-        return move_on(state, problem, "no grade")
-    if is_covered(grade, rubric):
-        return move_on(state, problem, "covered")
-    if stage.budget_s and stage.elapsed_s > stage.budget_s * TIME_GRACE:
-        return move_on(state, problem, "over time")
-    if len(stage.followups) < budget:
-        pick = choose_probe(grade, rubric, stage)
-        if pick is not None:
-            cid, probe = pick
-            return [Action("followup", "probe", state.stage, question=probe, criterion=cid)]
-    return move_on(state, problem, "follow-up budget spent")
-
-
-def non_answer(state: SessionState, problem: Problem, intent: str) -> list[Action]:
-    """A refusal, redirect or nudge that re-asks the current question; after STRIKE_LIMIT of
-    them in one stage the interview moves on so no persona can stall it forever."""
-    stage = state.current
-    if stage is not None and stage.strikes > STRIKE_LIMIT:
-        return move_on(state, problem, "repeated non-answers")
-    sub = {
-        "injection": "refuse_injection",
-        "ask_answer": "refuse_reveal",
-        "off_topic": "redirect",
-        "empty": "nudge",
-    }[intent]
-    question = current_question(state) or opener(problem, state.stage)
-    return [Action("followup", sub, state.stage, question=question)]
-
-
-def clarification(state: SessionState, fact_ids: list[str], questions: tuple[str, ...]) -> Action:
-    return Action(
-        "clarification",
-        "clarify",
-        state.stage,
-        facts=tuple(fact_ids),
-        candidate_questions=questions,
-    )

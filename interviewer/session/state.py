@@ -9,7 +9,7 @@ decisions (from :mod:`interviewer.session.policy`) and the rendered texts (from
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 from interviewer.stages import STAGE_IDS, get_stage, next_stage_id
@@ -84,6 +84,7 @@ class StageState:
     answers: list[str] = field(default_factory=list)
     followups: list[str] = field(default_factory=list)  # probe texts asked (never repeat one)
     followup_targets: list[str] = field(default_factory=list)  # criterion id per follow-up
+    challenges: list[str] = field(default_factory=list)  # misconception ids taken up here
     clarifications: list[str] = field(default_factory=list)  # fact ids revealed in this stage
     strikes: int = 0  # non-answers (off-topic, empty, injection...) so a stage cannot loop
     grade: dict[str, Any] | None = None  # StageGrade.to_dict() of the best merged answer
@@ -113,6 +114,11 @@ class SessionState:
     prompt_versions: list[str] = field(default_factory=list)
     max_prompt_tokens: int = 0
     report: dict[str, Any] | None = None
+    # The answer analysis accumulated over the interview (see session/analysis.py):
+    # stage -> criterion id -> {"score", "quote", "turn"}: covered in some message, anywhere.
+    covered: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # Wrong claims from the misconception catalogue: {"id", "stage", "quote", "turn", "taken_up"}.
+    claims: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def current(self) -> StageState | None:
@@ -130,10 +136,20 @@ class SessionState:
 
     @classmethod
     def from_row(cls, d: dict[str, Any], turns: list[Turn]) -> SessionState:
-        d = dict(d)
-        stages = {k: StageState(**v) for k, v in d.pop("stages").items()}
+        """A stored row back as state. Fields a newer version added get their defaults when an
+        older row lacks them; fields this version does not know are dropped, so a replica on
+        the previous release can still carry on a session."""
+        d = {k: v for k, v in d.items() if k in _SESSION_FIELDS}
+        stages = {
+            k: StageState(**{f: x for f, x in v.items() if f in _STAGE_FIELDS})
+            for k, v in d.pop("stages").items()
+        }
+        d.pop("turns", None)
         return cls(**d, stages=stages, turns=turns)
 
+
+_SESSION_FIELDS = frozenset(f.name for f in fields(SessionState))
+_STAGE_FIELDS = frozenset(f.name for f in fields(StageState))
 
 # ---------------------------------------------------------------------- pure transitions
 
@@ -156,7 +172,7 @@ def new_session(
     )
 
 
-def _clone(state: SessionState) -> SessionState:
+def clone(state: SessionState) -> SessionState:
     """A copy a transition may change. Turns are frozen and never edited once stored, so the
     list is copied but not its turns (a deep copy of every turn made each message cost more
     the longer the interview ran)."""
@@ -166,7 +182,12 @@ def _clone(state: SessionState) -> SessionState:
         turns=list(state.turns),
         prompt_versions=list(state.prompt_versions),
         report=copy.deepcopy(state.report),
+        covered={k: dict(v) for k, v in state.covered.items()},
+        claims=[dict(c) for c in state.claims],
     )
+
+
+_clone = clone
 
 
 def tick(state: SessionState, now: float) -> SessionState:
@@ -223,6 +244,17 @@ def record_clarification(state: SessionState, fact_ids: list[str]) -> SessionSta
         for f in fact_ids:
             if f not in new.current.clarifications:
                 new.current.clarifications.append(f)
+    return new
+
+
+def record_challenge(state: SessionState, misconception_id: str) -> SessionState:
+    """The interviewer took up a claim: mark it, and count it against the stage's limit."""
+    new = _clone(state)
+    if new.current is not None:
+        new.current.challenges.append(misconception_id)
+    for claim in new.claims:
+        if claim["id"] == misconception_id:
+            claim["taken_up"] = True
     return new
 
 

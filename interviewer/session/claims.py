@@ -1,0 +1,128 @@
+"""Recognise wrong claims from the misconception catalogue in a candidate's message.
+
+A claim is found in one unit (a sentence, a note line, a bullet) when every ``all_of`` group of
+the entry has a term in it, no ``none_of`` term is there, and the entry's key term (its first
+group) is not negated just before it ("not a random split", "instead of shuffling"). A unit
+that matches all but one group counts too when it is close in meaning to one of the entry's
+``says`` examples, so paraphrases are caught without new word lists. Only entries for the
+problem's family are considered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from interviewer.grading.concepts import ConceptMatcher
+from interviewer.grading.text import Unit, split_units, stems
+from interviewer.rubrics.misconceptions import Misconception
+
+# Words that, within NEGATION_WINDOW tokens before the key term, mean the candidate rejects
+# the claim rather than makes it. Stemmed like the text ("avoiding" -> "avoid").
+_NEGATIONS = frozenset(
+    stems(
+        "not no never avoid without instead rather than don't dont doesn't isn't wouldn't "
+        "shouldn't won't can't cannot nor against unlike beyond versus vs shouldnt wouldnt "
+        "isnt wont cant doesnt"
+    )
+)
+NEGATION_WINDOW = 4
+SAYS_MIN_SIM = 0.62  # a unit this close to an example wording needs one group fewer
+
+
+@dataclass(frozen=True)
+class ClaimHit:
+    misconception: str
+    quote: str  # the unit of the message that makes the claim, verbatim
+    start: int
+    end: int
+    how: str  # "terms" or "meaning"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    entry: Misconception
+    groups: tuple[ConceptMatcher, ...]
+    veto: ConceptMatcher | None
+
+
+_compiled: dict[int, _Compiled] = {}  # by id(entry); the entry is kept, so ids stay unique
+
+
+def _compile(entry: Misconception) -> _Compiled:
+    hit = _compiled.get(id(entry))
+    if hit is not None and hit.entry is entry:
+        return hit
+    groups = tuple(ConceptMatcher(g) for g in entry.detect.all_of)
+    veto = ConceptMatcher(entry.detect.none_of) if entry.detect.none_of else None
+    if len(_compiled) > 2048:  # catalogues reloaded many times in one process
+        _compiled.clear()
+    _compiled[id(entry)] = c = _Compiled(entry, groups, veto)
+    return c
+
+
+def _negated(seq: Sequence[str], start: int) -> bool:
+    window = seq[max(0, start - NEGATION_WINDOW) : start]
+    return any(w in _NEGATIONS for w in window)
+
+
+def _unit_verdict(c: _Compiled, seq: Sequence[str]) -> int:
+    """How many groups the unit satisfies, or -1 when it states the correct version."""
+    if c.veto is not None and c.veto.find(seq):
+        return -1
+    key = c.groups[0].find(seq)
+    if key and all(_negated(seq, m.start) for m in key):
+        return -1
+    return sum(1 for g in c.groups if g.find(seq))
+
+
+def detect(
+    text: str,
+    entries: Iterable[Misconception],
+    family: str,
+    *,
+    use_meaning: bool = True,
+    units: list[Unit] | None = None,
+) -> list[ClaimHit]:
+    """Claims made in ``text``: at most one hit per entry, in the order of the message."""
+    chosen = [e for e in entries if family in e.families]
+    if not chosen:
+        return []
+    units = units if units is not None else split_units(text)
+    if not units:
+        return []
+    seqs = [stems(u.text) for u in units]
+    near: list[tuple[_Compiled, int]] = []  # (entry, unit) missing exactly one group
+    hits: dict[str, ClaimHit] = {}
+    for entry in chosen:
+        c = _compile(entry)
+        for i, seq in enumerate(seqs):
+            verdict = _unit_verdict(c, seq)
+            if verdict == len(c.groups):
+                u = units[i]
+                hits[entry.id] = ClaimHit(entry.id, u.text, u.start, u.end, "terms")
+                break
+            if verdict >= 1 and verdict == len(c.groups) - 1:
+                near.append((c, i))
+    if use_meaning and near:
+        _add_by_meaning(near, units, hits)
+    return sorted(hits.values(), key=lambda h: h.start)
+
+
+def _add_by_meaning(
+    near: list[tuple[_Compiled, int]], units: list[Unit], hits: dict[str, ClaimHit]
+) -> None:
+    from interviewer.embeddings import get_embedder
+
+    emb = get_embedder()
+    todo = [(c, i) for c, i in near if c.entry.id not in hits]
+    if not todo:
+        return
+    vecs = emb.embed_cached([units[i].text for _, i in todo])
+    for (c, i), vec in zip(todo, vecs, strict=True):
+        if c.entry.id in hits:
+            continue
+        sim = float((emb.embed_cached(list(c.entry.says)) @ vec).max())
+        if sim >= SAYS_MIN_SIM:
+            u = units[i]
+            hits[c.entry.id] = ClaimHit(c.entry.id, u.text, u.start, u.end, "meaning")
