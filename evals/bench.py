@@ -320,6 +320,10 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None
         out.update(prompt_tokens_fake_llm(data / "fake.db"))
         say("concurrent sessions")
         out.update(concurrent_sessions(data / "concurrent.db", 20, 2 if quick else 4))
+        say("voice: model loads, speech and recognition vs real time")
+        from evals.voice import voice_bench
+
+        out.update(voice_bench(quick))
     out["rss_mb_peak"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     raw = out.get("raw_embed_query_ms_p50")
     turn = out.get("turn_overhead_ms_p50")
@@ -354,6 +358,8 @@ def targets(r: dict[str, Any], prompt_cap: int) -> dict[str, dict[str, Any]]:
         "cross_talk_sessions": check(
             r.get("cross_talk_sessions"), lambda v: v == 0, "0 of 20 concurrent sessions"
         ),
+        "stt_rtf": check(r.get("stt_rtf"), lambda v: v <= 0.3, "<= 0.3 (well under real time)"),
+        "tts_rtf": check(r.get("tts_rtf"), lambda v: v <= 0.2, "<= 0.2 (well under real time)"),
     }
 
 
@@ -379,6 +385,10 @@ def table(r: dict[str, Any]) -> str:
         "max_prompt_tokens_late",
         "concurrent_turn_ms_p95",
         "cross_talk_sessions",
+        "stt_rtf",
+        "stt_load_s",
+        "tts_rtf",
+        "tts_load_s",
     )
     lines = [f"{'measure':<26}{'value':>12}"]
     lines += [f"{k:<26}{_show(r.get(k)):>12}" for k in keys]

@@ -127,6 +127,44 @@ def round_trip(
     return out
 
 
+REPLY = (
+    "Thanks, that is a clear objective. Let me push on one thing: how would you collect labels "
+    "when chargebacks arrive weeks after the payment? Walk me through the pipeline."
+)
+
+
+def voice_bench(quick: bool = False) -> dict[str, Any]:
+    """``interviewer bench`` voice figures: model load seconds, and compute seconds per second
+    of audio for speech (an interviewer reply) and recognition (a ~30 s spoken answer)."""
+    from interviewer.voice import LOAD_SECONDS, get_stt, get_tts, speak, transcribe
+
+    get_tts()
+    get_stt()
+    out: dict[str, Any] = {
+        "tts_load_s": round(LOAD_SECONDS.get("tts", 0.0), 3),
+        "stt_load_s": round(LOAD_SECONDS.get("stt", 0.0), 3),
+    }
+    reps = 1 if quick else 3
+    compute = audio = 0.0
+    for _ in range(reps):
+        sp = speak(REPLY)
+        compute, audio = compute + sp.seconds, audio + sp.audio_seconds
+    out["tts_rtf"] = round(compute / audio, 4)
+    chosen = SENTENCES[6:14]  # eight data/features sentences, ~30 s with short pauses
+    gap = np.zeros(8000, dtype=np.float32)
+    answer = np.concatenate([x for _, _, s in chosen for x in (piper_samples(s), gap)])
+    compute = audio = 0.0
+    pairs = []
+    for _ in range(max(1, reps - 1)):
+        tr = transcribe(answer, "data", problem="fraud-detection")
+        compute, audio = compute + tr.seconds, audio + tr.audio_seconds
+        pairs.append((" ".join(s for *_, s in chosen), tr.text))
+    out["stt_rtf"] = round(compute / audio, 4)
+    out["stt_audio_s"] = round(audio / max(1, reps - 1), 1)
+    out["stt_bench_wer"] = round(wer(pairs), 4)
+    return out
+
+
 def main() -> int:
     from interviewer.runtime import configure_offline
 

@@ -19,6 +19,8 @@ DESIGN_KEYS = (
     "app_ready_s",
     "rss_mb_peak",
     "max_prompt_tokens",
+    "stt_rtf",
+    "tts_rtf",
 )
 
 
@@ -32,6 +34,8 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "max_prompt_tokens_early": 900,
         "max_prompt_tokens_late": 880,
         "cross_talk_sessions": 0,
+        "stt_rtf": 0.1,
+        "tts_rtf": 0.05,
     }
     assert all(t["pass"] for t in targets(good, 3000).values())
     bad = {
@@ -41,6 +45,7 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "help_s": 0.7,
         "max_prompt_tokens": 4000,
         "max_prompt_tokens_late": 2000,
+        "stt_rtf": 0.5,
     }
     res = targets(bad, 3000)
     assert [k for k, t in res.items() if t["pass"] is False] == [
@@ -49,6 +54,7 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "help_s",
         "max_prompt_tokens",
         "prompt_tokens_growth",
+        "stt_rtf",
     ]
     assert targets({}, 3000)["help_s"]["pass"] is None
     assert "FAIL" in table({**bad, "targets": res})
