@@ -19,6 +19,10 @@ MAX_FACTS = 3
 # Accept a fact on keyword evidence plus some semantic agreement, or on strong semantics alone.
 KW_MIN_SIM = 0.22
 SEMANTIC_ONLY_SIM = 0.50
+# ... or on meaning alone when one fact is the clear winner: this close, and this far ahead of
+# the next fact.
+CLEAR_SIM = 0.40
+CLEAR_MARGIN = 0.06
 _PART_SPLIT = re.compile(r"\?|;|\n|\band also\b|\band\b|\balso\b|,|\bor\b", re.I)
 _STOP_TEXT = (
     "a an the of to in on for and or is are do does we you i it what how many much "
@@ -44,6 +48,8 @@ class FactMatch:
 def _kw_pattern(keyword: str) -> re.Pattern[str]:
     # Whole words, tolerant of a plural "s" and of hyphen/space variants ("cold-start").
     parts = [re.escape(p) for p in re.split(r"[\s\-]+", keyword.strip().lower()) if p]
+    if parts and len(parts[-1]) > 3 and parts[-1].endswith("s") and not parts[-1].endswith("ss"):
+        parts[-1] = parts[-1][:-1]  # "wrong answers" also finds "a wrong answer"
     return re.compile(r"\b" + r"[\s\-]+".join(parts) + r"s?\b", re.I)
 
 
@@ -97,9 +103,12 @@ def rank_facts(question: str, problem: Problem) -> list[FactMatch]:
     return [out[i] for i in order]
 
 
-def _accepted(m: FactMatch) -> bool:
+def _accepted(m: FactMatch, runner_up: FactMatch | None = None) -> bool:
     keyword_ok = bool(m.keyword_hits) and m.similarity >= KW_MIN_SIM
-    return keyword_ok or m.similarity >= SEMANTIC_ONLY_SIM
+    clear = m.similarity >= CLEAR_SIM and (
+        runner_up is None or m.similarity - runner_up.similarity >= CLEAR_MARGIN
+    )
+    return keyword_ok or m.similarity >= SEMANTIC_ONLY_SIM or clear
 
 
 def match_facts(questions: list[str] | tuple[str, ...], problem: Problem) -> list[Fact]:
@@ -112,7 +121,8 @@ def match_facts(questions: list[str] | tuple[str, ...], problem: Problem) -> lis
         for part in parts:
             ranked = rank_facts(part, problem)
             best = ranked[0] if ranked else None
-            if best is not None and _accepted(best) and best.fact not in chosen:
+            second = max(ranked[1:], key=lambda m: m.similarity, default=None)
+            if best is not None and _accepted(best, second) and best.fact not in chosen:
                 chosen.append(best.fact)
             if len(chosen) >= MAX_FACTS:
                 return chosen
