@@ -124,11 +124,12 @@ def pg_url(pg_cluster: Cluster) -> str:
 
 
 @pytest.fixture(scope="session")
-def guide_server() -> Iterator[GuideServer]:
-    """A ``chroma run`` server with the guide corpus ingested, shared by the whole run."""
+def guide_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuideServer]:
+    """A ``chroma run`` server holding the guide index, shared by the whole run."""
     from tests.pg_cluster import start_guide_server
+    from tests.test_ui_support import shared_index
 
-    server = start_guide_server()
+    server = start_guide_server(shared_index(tmp_path_factory))
     if isinstance(server, str):
         pytest.skip(server)
     try:

@@ -156,18 +156,21 @@ class GuideServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_guide_server() -> GuideServer | str:
-    """``chroma run`` plus ``interviewer ingest corpus`` into it, or the reason it cannot."""
+def start_guide_server(index: Path) -> GuideServer | str:
+    """``chroma run`` serving a copy of ``index`` (the run's shared guide index, built by the
+    real ``interviewer ingest``), or the reason it cannot. Ingesting through a server is
+    tested by tests/test_chroma_server.py; here the corpus is not embedded a second time."""
     import sys
     import urllib.request
 
-    from tests.test_ui_support import ROOT, base_env
+    from tests.test_ui_support import base_env
 
     local = Path(sys.executable).with_name("chroma")
     exe = str(local) if local.exists() else shutil.which("chroma")
     if exe is None:
         return "the chroma CLI is not installed"
     root = Path(tempfile.mkdtemp(prefix="interviewer-chroma-"))
+    shutil.copytree(index, root / "db")
     port = free_port()
     with open(root / "server.log", "wb") as log:
         proc = subprocess.Popen(
@@ -181,19 +184,10 @@ def start_guide_server() -> GuideServer | str:
             url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
             with urllib.request.urlopen(url, timeout=1) as resp:
                 if resp.status == 200:
-                    break
+                    return server
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             server.stop()
             return "chroma run did not answer its heartbeat within 60 s"
         time.sleep(0.3)
-    ingest = subprocess.run(
-        [sys.executable, "-m", "interviewer", "ingest", str(ROOT / "corpus"), "--json"],
-        env=base_env(INTERVIEWER_DATA_DIR=str(root / "ingest-data"), **server.env()),
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
-    if ingest.returncode != 0:
-        server.stop()
-        raise RuntimeError(f"ingest into chroma run failed: {ingest.stderr[-1500:]}")
-    return server

@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 UI_SECRET = "replica-test-secret-" + "0123456789abcdef" * 2
 CLIENTS = 20
-STAGES = ("requirements", "framing", "data")
+STAGES = ("requirements", "framing")
 
 
 @dataclass

@@ -121,7 +121,7 @@ def test_two_processes_appending_to_one_session_lose_no_turn(target: str) -> Non
         """
     )
     per_process = 60
-    procs, start_at = [], time.time() + 5.0
+    procs, start_at = [], time.time() + 4.0
     for name in ("A", "B"):
         argv = [sys.executable, "-c", script, target, name, str(per_process), str(start_at)]
         procs.append(
