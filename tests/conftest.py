@@ -94,6 +94,8 @@ def _isolated_settings(
         "INTERVIEWER_LLM",
         "INTERVIEWER_INDEX_DIR",
         "INTERVIEWER_DB_PATH",
+        "INTERVIEWER_DATABASE_URL",
+        "INTERVIEWER_UI_SECRET",
     ):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()

@@ -122,3 +122,8 @@ def test_chat_killed_and_resumed_elsewhere_keeps_every_shown_turn(
     assert candidate[:2] == [a.strip() for a in ANSWERS]
     assert turns[-1]["kind"] == "report"
     assert _sqlite_files(first_dir, second_dir) == []
+    print(
+        f"\nchat on PostgreSQL: session {sid}, {len(acknowledged)} interviewer turns shown "
+        f"before SIGKILL, all in the transcript resumed from another data dir "
+        f"({len(turns)} turns after the report); SQLite files written: 0"
+    )
