@@ -75,13 +75,13 @@ _UPSERT_EMPTY = (
     "WHERE sessions.n_turns = 0"
 )
 _INSERT_TURN = "INSERT INTO turns(session_id, idx, data) VALUES (%s, %s, %s::json)"
-# One statement, so the row and its turns come from one snapshot; idx < n_turns ignores nothing
-# in practice (turns and row are committed together) but makes that explicit.
+# One statement, so the row and its turns come from one snapshot (idx < n_turns changes nothing
+# in practice, turns and row being committed together, but says so); the state blob comes once,
+# not once per turn as a join would repeat it.
 _SELECT_ONE = (
-    f"SELECT {', '.join('s.' + c.strip() for c in SUMMARY_COLUMNS.split(','))}, "
-    "s.state::text, t.data::text FROM sessions s "
-    "LEFT JOIN turns t ON t.session_id = s.id AND t.idx < s.n_turns "
-    "WHERE s.id = %s ORDER BY t.idx"
+    f"SELECT {SUMMARY_COLUMNS}, state::text, "
+    "(SELECT array_agg(t.data::text ORDER BY t.idx) FROM turns t "
+    "WHERE t.session_id = s.id AND t.idx < s.n_turns) FROM sessions s WHERE s.id = %s"
 )
 
 
@@ -219,17 +219,17 @@ class PostgresSessionStore(SessionStore):
                 with conn.cursor() as c:
                     c.executemany(_INSERT_TURN, turns)
 
-    def _fetch(self, session_id: str) -> list[tuple[Any, ...]]:
+    def _fetch(self, session_id: str) -> tuple[Any, ...]:
+        """The session's listing columns, its state blob and its turn blobs (a list)."""
         with self._conn() as conn:
-            rows: list[tuple[Any, ...]] = conn.execute(_SELECT_ONE, (session_id,)).fetchall()
-        if not rows:
+            row: tuple[Any, ...] | None = conn.execute(_SELECT_ONE, (session_id,)).fetchone()
+        if row is None:
             raise self._unknown(session_id)
-        return rows
+        return (*row[:10], list(row[10] or ()))
 
     def load(self, session_id: str) -> SessionState:
-        rows = self._fetch(session_id)
-        turns = [r[10] for r in rows if r[10] is not None]
-        return state_from_json(session_id, rows[0][9], turns)
+        row = self._fetch(session_id)
+        return state_from_json(session_id, row[9], row[10])
 
     def resolve(self, id_or_prefix: str) -> str:
         text = id_or_prefix.strip()
@@ -272,9 +272,8 @@ class PostgresSessionStore(SessionStore):
         yield from (str(r[0]) for r in rows)
 
     def export(self, session_id: str) -> StoredSession:
-        rows = self._fetch(session_id)
-        turns = tuple(str(r[10]) for r in rows if r[10] is not None)
-        return StoredSession(summary_from_row(rows[0]), str(rows[0][9]), turns)
+        row = self._fetch(session_id)
+        return StoredSession(summary_from_row(row), str(row[9]), tuple(str(t) for t in row[10]))
 
     def import_session(self, stored: StoredSession) -> str:
         s = stored.summary
