@@ -89,3 +89,27 @@ def test_replicas_share_the_configured_ui_secret(tmp_path: Path) -> None:
     unset = build_app(Settings(data_dir=tmp_path))
     kept = {b.secret for b in unset.blocks.values() if isinstance(b, gr.BrowserState)}
     assert kept == {(tmp_path / "ui-secret").read_text().strip()}
+
+
+def test_a_replica_serves_a_session_with_the_provider_it_was_started_with(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from ui.context import AppContext
+
+    engines = {"s-offline": "offline", "s-llm": "openai-compatible:qwen"}
+
+    class Store:
+        def load(self, sid: str) -> Any:
+            if sid not in engines:
+                raise KeyError(sid)
+            return SimpleNamespace(engine=engines[sid])
+
+    def factory(provider: str, model: str) -> Any:
+        return SimpleNamespace(provider=provider, store=Store())
+
+    settings = Settings(data_dir=tmp_path, openai_base_url="http://127.0.0.1:9/v1")
+    ctx = AppContext(settings=settings, service_factory=factory)  # never saw these sessions
+    assert ctx.default_provider == "openai-compatible"
+    assert ctx.service_for("s-offline").provider == "offline"
+    assert ctx.service_for("s-llm").provider == "openai-compatible"
+    assert ctx.service_for("unknown").provider == "openai-compatible"

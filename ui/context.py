@@ -107,10 +107,23 @@ class AppContext:
                 self._session_provider[session_id] = provider
 
     def service_for(self, session_id: str) -> Any:
-        """The service of the provider a session was started with (default after a restart)."""
+        """The service of the provider a session was started with. A replica that did not
+        start it (or this one after a restart) reads that from the stored session's engine."""
         with self._lock:
             provider = self._session_provider.get(session_id)
+        if provider is None:
+            provider = self._stored_provider(session_id)
         return self.service(provider)
+
+    def _stored_provider(self, session_id: str) -> str | None:
+        store = getattr(self.service(), "store", None)  # test doubles may have none
+        try:
+            engine = str(store.load(session_id).engine) if store is not None else ""
+        except Exception:  # unknown id or unreadable: the default; the handler reports it
+            return None
+        provider = engine.split(":", 1)[0]  # LLM.label: "offline" or "<provider>:<model>"
+        self.remember_provider(session_id, provider)
+        return provider if provider in self.providers else None
 
     # ------------------------------------------------------------------ identity & ownership
 
