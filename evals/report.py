@@ -207,6 +207,49 @@ def _grading_table(grading: dict[str, Any] | None, names: Sequence[str]) -> list
     return rows
 
 
+LISTENING_KEYS = (
+    "probe_on_covered",
+    "probe_on_gap",
+    "clarify_right_fact",
+    "claims_taken_up",
+    "false_challenges",
+    "hedges_kept",
+    "tangents_redirected",
+    "nervous_reframed",
+    "off_family",
+)
+
+
+def _listening_table(listening: dict[str, Any] | None, names: Sequence[str]) -> list[str]:
+    """Listening metrics (rate, k/n) per variant, on the newest blind set of moments."""
+    if not listening or not listening.get("available"):
+        return []
+    e = html.escape
+    rows = [
+        f"<h3>Listening (labelled interview moments, set {e(str(listening['set']))})</h3>"
+        "<table><tr><th class='l'>variant</th><th class='l'>policy</th>"
+        + "".join(f"<th>{k}</th>" for k in LISTENING_KEYS)
+        + "</tr>"
+    ]
+    for n in names:
+        r = listening["variants"].get(n)
+        if not r:
+            continue
+        met = r.get("targets_met") or {}
+        cells = []
+        for k in LISTENING_KEYS:
+            v = r.get(k) or {}
+            mark = {True: " ✓", False: " ✗"}.get(met.get(k), "")
+            rate = "–" if v.get("rate") is None else f"{v['rate']:.2f}"
+            cells.append(
+                f"<td>{rate} <span class='muted'>{v.get('k')}/{v.get('n')}</span>{mark}</td>"
+            )
+        rows.append(f"<tr><td class='l'>{e(n)}</td><td class='l'>{e(str(r.get('policy')))}</td>")
+        rows.append("".join(cells) + "</tr>")
+    rows.append("</table>")
+    return rows
+
+
 def render(
     summary: dict[str, Any],
     records: Sequence[dict[str, Any]],
@@ -302,6 +345,7 @@ def render(
     if meta.get("suites"):
         parts.append("<h2>Suites</h2>")
         parts += _grading_table(meta["suites"].get("grading"), names)
+        parts += _listening_table(meta["suites"].get("listening"), names)
         parts.append(
             "<h3>All suite results</h3><pre>"
             + e(json.dumps(meta["suites"], indent=2, default=str)[:20000])

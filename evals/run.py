@@ -2,7 +2,8 @@
 
 Suites: ``interview`` (simulated interviews), ``grading`` (agreement with the labelled set via
 ``evals/grading``'s scorer, per distinct grader configuration), ``retrieval`` (the retrieval
-helper's scorer in ``evals/retrieval``, if present), ``all``.
+helper's scorer in ``evals/retrieval``, if present), ``listening`` (the labelled interview
+moments of ``evals/listening``, per distinct listening policy), ``all``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from evals.variants import Variant
 if TYPE_CHECKING:
     from interviewer.llm.base import LLM
 
-SUITES = ("interview", "grading", "retrieval", "all")
+SUITES = ("interview", "grading", "retrieval", "listening", "all")
 
 
 def default_personas() -> list[str]:
@@ -92,6 +93,24 @@ def grading_suite(variants: Sequence[Variant], split: str | None = None) -> dict
     return out
 
 
+def listening_suite(variants: Sequence[Variant], progress: bool = True) -> dict[str, Any]:
+    """The listening metrics on the newest blind set of interview moments, once per distinct
+    listening policy (the offline engine: the policy decides what to ask)."""
+    from evals.listening.__main__ import run_moments
+    from evals.listening.metrics import summarise as listening_summary
+    from evals.listening.moments import NEWEST, load_set
+
+    moments = load_set(NEWEST)
+    out: dict[str, Any] = {"available": True, "set": NEWEST, "variants": {}}
+    done: dict[str, dict[str, Any]] = {}
+    for v in variants:
+        if v.listening_policy not in done:
+            rows = run_moments(moments, policy=v.listening_policy, progress=progress)
+            done[v.listening_policy] = {"policy": v.listening_policy, **listening_summary(rows)}
+        out["variants"][v.name] = done[v.listening_policy]
+    return out
+
+
 def retrieval_suite() -> dict[str, Any]:
     """The retrieval benchmark (``evals.retrieval``), once: it does not depend on the variant
     (it ranks the corpus for labelled queries in every retrieval mode)."""
@@ -137,6 +156,8 @@ def run_eval(
         suites["grading"] = grading_suite(variants)
     if suite in ("retrieval", "all"):
         suites["retrieval"] = retrieval_suite()
+    if suite in ("listening", "all"):
+        suites["listening"] = listening_suite(variants, progress)
     names = [v.name for v in variants]
     summary = summarise(records, names) if records else {"variants": {}, "errors": []}
     meta = {
@@ -158,7 +179,7 @@ def run_eval(
             json.dumps(suites, indent=2, default=str), encoding="utf-8"
         )
     paths = {"summary": out_dir / "summary.json"}
-    if records:
+    if records or suites:
         paths["records"] = out_dir / "records.jsonl"
         paths["report"] = report.write(out_dir, summary, records, variants, meta)
     return {"summary": summary_out, "paths": paths, "records": records}

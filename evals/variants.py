@@ -10,6 +10,7 @@
     retrieval_k: 6               # passages retrieved per report gap (0 = no citations)
     citations_per_gap: 2
     price_as: gpt-4o-mini        # price-table entry for cost (default: the model name)
+    listening_policy: v2         # v1 = the policy before the listening work (for comparison)
 
 Every problem is one line, ``file:line: message``.
 """
@@ -17,6 +18,7 @@ Every problem is one line, ``file:line: message``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -51,6 +53,9 @@ class Variant(BaseModel):
     retrieval_k: int = Field(default=6, ge=0, le=50)
     citations_per_gap: int = Field(default=2, ge=1, le=3)
     price_as: str | None = None
+    listening_policy: Literal["v1", "v2"] = Field(
+        default="v2", description="v2: challenges, coverage anywhere, family probes; v1: before"
+    )
 
     @model_validator(mode="after")
     def _known_prompts(self) -> Variant:

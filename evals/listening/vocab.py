@@ -115,12 +115,23 @@ def hits(words: list[str], text: str) -> list[str]:
     return [m.group(0) for w in words for m in re.finditer(rf"\b{w}\b", text, re.IGNORECASE)]
 
 
+def family_of(problem: Problem) -> str:
+    """The problem's family (also for cards of versions that had no families: by kind)."""
+    family = getattr(problem, "problem_family", None)
+    if family:
+        return str(family)
+    if problem.id == "ads-click-prediction":
+        return "recommendation"
+    by_kind = {"ranking": "recommendation", "classification": "classification", "rag": "rag"}
+    return by_kind.get(problem.kind, problem.kind)
+
+
 def foreign_words(text: str, problem: Problem) -> list[str]:
-    """Words of another family (or another problem of this family) in ``text`` that the
-    problem's own card does not use."""
+    """Words of another family in ``text`` that the problem's own card does not use."""
     own = card_text(problem)
     out: list[str] = []
+    mine = family_of(problem)
     for family, words in FAMILY_WORDS.items():
-        if family != problem.problem_family:
+        if family != mine:
             out += [w for w in hits(words, text) if not hits([re.escape(w)], own)]
     return out

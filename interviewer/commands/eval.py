@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     p.add_argument(
         "--suite",
-        choices=["interview", "grading", "retrieval", "all"],
+        choices=["interview", "grading", "retrieval", "listening", "all"],
         default="interview",
         help="which eval to run (default interview)",
     )
