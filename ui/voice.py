@@ -13,7 +13,6 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,27 +100,12 @@ def _accepts_meta(svc: Any) -> bool:
 
 
 def answer_meta(ctx: AppContext, svc: Any, user: str, sid: str, text: str) -> dict[str, Any]:
-    """Keyword arguments for ``respond_stream``: the recordings behind this answer, if any.
-
-    Also appended to ``<data_dir>/audio/<sid>/answers.jsonl`` (text, recordings, time), so the
-    link survives even with a service that keeps no turn meta.
-    """
+    """Keyword arguments for ``respond_stream``: the recordings behind this answer, if any,
+    kept in the candidate turn's meta as ``audio`` (data-dir-relative files, transcripts)."""
     items = PENDING.take(user, sid)
-    if not items:
+    if not items or not _accepts_meta(svc):  # a service without turn meta (test doubles)
         return {}
-    import json
-
-    from interviewer.voice.storage import session_audio_dir
-
-    record = {"text": text, "audio": items, "at": round(time.time(), 3)}
-    try:
-        folder = session_audio_dir(ctx.settings.data_dir, sid)
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / "answers.jsonl").open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    except (OSError, ValueError):
-        log.exception("could not index the spoken answer's audio")
-    return {"meta": {"audio": items}} if _accepts_meta(svc) else {}
+    return {"meta": {"audio": items}}
 
 
 def make_voice_handlers(ctx: AppContext) -> dict[str, Any]:

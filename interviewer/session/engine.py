@@ -89,13 +89,16 @@ class Engine:
         limit = self.cfg().max_answer_chars
         return clean_text(text[: limit * 2])[:limit], original
 
-    def message(self, state: SessionState, text: str | bytes) -> tuple[SessionState, list[Turn]]:
-        """Handle one candidate message: the new state (with all new turns) and the replies."""
+    def message(
+        self, state: SessionState, text: str | bytes, extra_meta: dict[str, Any] | None = None
+    ) -> tuple[SessionState, list[Turn]]:
+        """Handle one candidate message: the new state (with all new turns) and the replies.
+        ``extra_meta`` is kept on the candidate's turn (the UI's ``audio`` references)."""
         clean, original = self.sanitize(text)
         now = now_ms()
         state = st.tick(state, now)
         problem = self.problem(state)
-        meta: dict[str, Any] = {}
+        meta: dict[str, Any] = dict(extra_meta or {})
         if original > len(clean) and original > self.cfg().max_answer_chars:
             meta["truncated_from"] = original
         command = clean.strip().lower()

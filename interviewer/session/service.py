@@ -136,18 +136,31 @@ class InterviewService:
             self.store.save(state, 0)
         return self._view(state)
 
-    def respond(self, session_id: str, text: str | bytes, *, user: str | None = None) -> list[Turn]:
-        return self._write(session_id, user, lambda state: self.engine.message(state, text))
+    def respond(
+        self,
+        session_id: str,
+        text: str | bytes,
+        *,
+        user: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> list[Turn]:
+        """``meta`` goes on the candidate's turn (e.g. ``audio``: the recordings it came from)."""
+        return self._write(session_id, user, lambda state: self.engine.message(state, text, meta))
 
     def respond_stream(
-        self, session_id: str, text: str | bytes, *, user: str | None = None
+        self,
+        session_id: str,
+        text: str | bytes,
+        *,
+        user: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> Iterator[str]:
         """Yield the reply in pieces (sentence by sentence, turns separated by a blank line).
 
         The whole reply is composed, leak-checked and persisted before the first piece is
         yielded: streaming an LLM's raw tokens would show text the guard has not checked yet.
         """
-        turns = self.respond(session_id, text, user=user)
+        turns = self.respond(session_id, text, user=user, meta=meta)
         for i, turn in enumerate(turns):
             if i:
                 yield "\n\n"
