@@ -2,14 +2,19 @@
 
 Every failure mode (timeout, 429, 5xx, connection error, malformed or invalid JSON) ends in
 either a valid value or a :class:`ProviderError`; callers then fall back to the offline engine
-for that turn, so an interview never stops because a provider failed.
+for that turn, so an interview never stops because a provider failed. Attempts, backoff and
+waits all come out of the turn's budget, and a provider that keeps failing is skipped for a
+while (:mod:`interviewer.llm.resilience`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import queue
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -18,6 +23,14 @@ from pydantic import BaseModel, ValidationError
 
 from interviewer.errors import ProviderError
 from interviewer.llm.base import LLM, LLMResult, Message
+from interviewer.llm.resilience import (
+    DeadlineExceeded,
+    Kind,
+    breaker_of,
+    current_budget,
+    log,
+    run_with_deadline,
+)
 from interviewer.settings import get_settings
 from interviewer.tokens import count_tokens
 
@@ -64,18 +77,29 @@ def _retrying(
     *,
     retries: int | None,
     backoff_s: float,
+    kind: Kind,
 ) -> LLMResult[Any]:
     if llm.chat is None:
         raise ProviderError("the offline engine has no chat model")
     settings = get_settings()
     retries = settings.llm_max_retries if retries is None else retries
+    breaker = breaker_of(llm)
+    breaker.before_call()
+    budget = current_budget()
     errors: list[str] = []
     start = time.perf_counter()
     tokens_in = prompt_tokens(messages)
     convo = list(messages)
     for attempt in range(retries + 1):
+        left = budget.remaining(kind)
+        if left <= 0:
+            errors.append(f"turn deadline reached ({budget.limits.get(kind, 0):.0f} s for {kind})")
+            break
+        t0 = time.perf_counter()
         try:
-            value, completion = attempt_fn(convo)
+            value, completion = run_with_deadline(functools.partial(attempt_fn, convo), left)
+            budget.charge(kind, time.perf_counter() - t0)
+            breaker.success()
             return LLMResult(
                 value=value,
                 prompt_tokens=tokens_in,
@@ -85,6 +109,7 @@ def _retrying(
                 errors=errors,
             )
         except OutputError as exc:
+            budget.charge(kind, time.perf_counter() - t0)
             errors.append(f"invalid output: {exc}")
             # Tell the model what was wrong, but keep the prompt bounded: one correction at most.
             convo = [
@@ -96,12 +121,18 @@ def _retrying(
                 ),
             ]
         except Exception as exc:
+            budget.charge(kind, time.perf_counter() - t0)
             errors.append(_describe(exc))
-            if _is_fatal(exc):
-                break
+            if _is_fatal(exc) or isinstance(exc, DeadlineExceeded):
+                break  # a timeout used the whole budget
         if attempt < retries:
-            time.sleep(_backoff(attempt, backoff_s))
-    raise ProviderError(f"{llm.label} failed after {len(errors)} attempt(s): {errors[-1]}")
+            pause = min(_backoff(attempt, backoff_s), max(0.0, budget.remaining(kind)))
+            time.sleep(pause)
+            budget.charge(kind, pause)
+    reason = f"{llm.label} failed after {len(errors)} attempt(s): {errors[-1]}"
+    breaker.failure(errors[-1])
+    log.warning("LLM call (%s) failed; this turn continues offline: %s", kind, reason)
+    raise ProviderError(reason)
 
 
 def _content(reply: Any) -> str:
@@ -133,6 +164,7 @@ def invoke_structured(
     validate: Callable[[M], None] | None = None,
     retries: int | None = None,
     backoff_s: float = 0.5,
+    kind: Kind = "grade",
 ) -> LLMResult[M]:
     """Ask for a JSON object matching ``schema``; ``validate`` may raise ValueError to reject
     a well-formed but wrong answer (e.g. a quote that is not in the candidate's answer)."""
@@ -152,11 +184,16 @@ def invoke_structured(
                 raise OutputError(str(exc)) from None
         return value, text
 
-    return _retrying(llm, list(messages), attempt, retries=retries, backoff_s=backoff_s)
+    return _retrying(llm, list(messages), attempt, retries=retries, backoff_s=backoff_s, kind=kind)
 
 
 def invoke_text(
-    llm: LLM, messages: Sequence[Message], *, retries: int | None = None, backoff_s: float = 0.5
+    llm: LLM,
+    messages: Sequence[Message],
+    *,
+    retries: int | None = None,
+    backoff_s: float = 0.5,
+    kind: Kind = "phrase",
 ) -> LLMResult[str]:
     def attempt(convo: list[Message]) -> tuple[str, str]:
         text = _content(llm.chat.invoke(_to_langchain(convo))).strip()
@@ -164,18 +201,49 @@ def invoke_text(
             raise OutputError("empty reply")
         return text, text
 
-    return _retrying(llm, list(messages), attempt, retries=retries, backoff_s=backoff_s)
+    return _retrying(llm, list(messages), attempt, retries=retries, backoff_s=backoff_s, kind=kind)
 
 
-def stream_text(llm: LLM, messages: Sequence[Message]) -> Iterator[str]:
-    """Yield text pieces as they arrive. Raises ProviderError if the stream fails before
-    anything arrived; a failure mid-stream also raises, and the caller decides what to keep."""
+_END = object()
+
+
+def stream_text(llm: LLM, messages: Sequence[Message], *, kind: Kind = "phrase") -> Iterator[str]:
+    """Yield text pieces as they arrive. A stream that fails, stalls past the turn's budget or
+    is cut mid-reply raises ProviderError; the caller decides what to keep (and falls back)."""
     if llm.chat is None:
         raise ProviderError("the offline engine has no chat model")
-    try:
-        for chunk in llm.chat.stream(_to_langchain(messages)):
-            piece = _content(chunk)
-            if piece:
-                yield piece
-    except Exception as exc:
-        raise ProviderError(f"{llm.label} stream failed: {_describe(exc)}") from exc
+    breaker = breaker_of(llm)
+    breaker.before_call()
+    budget = current_budget()
+    pieces: queue.Queue[Any] = queue.Queue()
+
+    def pump() -> None:  # a daemon thread, so a stalled stream can be abandoned
+        try:
+            for chunk in llm.chat.stream(_to_langchain(messages)):
+                piece = _content(chunk)
+                if piece:
+                    pieces.put(piece)
+            pieces.put(_END)
+        except BaseException as exc:
+            pieces.put(exc)
+
+    threading.Thread(target=pump, name="llm-stream", daemon=True).start()
+    while True:
+        left = budget.remaining(kind)
+        t0 = time.perf_counter()
+        try:
+            item = pieces.get(timeout=max(left, 0.0)) if left > 0 else pieces.get_nowait()
+        except queue.Empty:
+            reason = f"no reply within the turn deadline ({budget.limits.get(kind, 0):.0f} s)"
+            breaker.failure(reason)
+            raise ProviderError(f"{llm.label} stream failed: {reason}") from None
+        finally:
+            budget.charge(kind, time.perf_counter() - t0)
+        if item is _END:
+            breaker.success()
+            return
+        if isinstance(item, BaseException):
+            breaker.failure(_describe(item))
+            log.warning("LLM stream (%s) failed: %s", kind, _describe(item))
+            raise ProviderError(f"{llm.label} stream failed: {_describe(item)}") from item
+        yield item

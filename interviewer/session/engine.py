@@ -14,6 +14,7 @@ from typing import Any
 
 from interviewer.errors import InterviewerError
 from interviewer.llm.base import LLM
+from interviewer.llm.resilience import within_turn_budget
 from interviewer.rubrics.misconceptions import Misconception
 from interviewer.rubrics.models import Fact, Problem, Rubric
 from interviewer.session import grounding, machine, policy
@@ -89,6 +90,7 @@ class Engine:
         limit = self.cfg().max_answer_chars
         return clean_text(text[: limit * 2])[:limit], original
 
+    @within_turn_budget  # every LLM call of this message shares one deadline
     def message(
         self, state: SessionState, text: str | bytes, extra_meta: dict[str, Any] | None = None
     ) -> tuple[SessionState, list[Turn]]:
@@ -339,6 +341,7 @@ class Engine:
         state = st.add_turns(state, ([cand] if cand else []) + replies, now)
         return state, replies
 
+    @within_turn_budget  # nested inside message(): the same budget
     def run_actions(
         self,
         state: SessionState,
