@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from interviewer.grading.concepts import ConceptMatcher
+from interviewer.grading.text import stems
 from interviewer.rubrics.misconceptions import Misconception
 from interviewer.rubrics.models import Problem, Rubric
 from interviewer.session.claims import ClaimHit, detect
@@ -35,10 +37,26 @@ class MessageAnalysis:
 
 
 def later_stages(stage: str) -> list[str]:
-    """The stage and the ones after it (coverage of a closed stage changes no decision)."""
+    """The stages after ``stage`` (coverage of a closed stage changes no decision; the
+    current stage's coverage comes from its merged grade)."""
     if stage not in STAGE_IDS:
         return []
-    return list(STAGE_IDS[STAGE_IDS.index(stage) :])
+    return list(STAGE_IDS[STAGE_IDS.index(stage) + 1 :])
+
+
+_matchers: dict[int, tuple[Rubric, ConceptMatcher]] = {}
+
+
+def mentions(stem_seq: list[str], rubric: Rubric) -> bool:
+    """Whether the text names any concept of ``rubric``: evidence for a criterion needs one,
+    so a stage whose concepts are absent cannot be covered by this message (and is not graded)."""
+    hit = _matchers.get(id(rubric))
+    if hit is None or hit[0] is not rubric:
+        if len(_matchers) > 512:
+            _matchers.clear()
+        hit = (rubric, ConceptMatcher(k for c in rubric.criteria for k in c.concepts))
+        _matchers[id(rubric)] = hit
+    return bool(hit[1].find(stem_seq))
 
 
 def analyse(
@@ -55,8 +73,10 @@ def analyse(
     """Analyse one answer given in ``stage``. ``grade_all`` is grading.grade_all (injected so
     the evals can swap the grader)."""
     out = MessageAnalysis()
-    stages = later_stages(stage) if cross_stage else [stage]
-    stages = [s for s in stages if s in rubrics]
+    stages = later_stages(stage) if cross_stage else []
+    if stages and text.strip():
+        seq = stems(text)
+        stages = [s for s in stages if s in rubrics and mentions(seq, rubrics[s])]
     if text.strip() and stages:
         grades = grade_all(text, problem, stages, rubrics={s: rubrics[s] for s in stages})
         for s, g in grades.items():
@@ -69,6 +89,18 @@ def analyse(
     if detect_claims and catalogue:
         out.claims = detect(text, catalogue, problem.problem_family)
     return out
+
+
+def from_grade(stage: str, grade: dict[str, Any] | None) -> dict[str, dict[str, Evidence]]:
+    """The current stage's coverage as shown by its merged grade."""
+    if not grade:
+        return {}
+    found = {
+        c["id"]: Evidence(int(c["score"]), str(c.get("evidence") or ""))
+        for c in grade.get("criteria", [])
+        if int(c.get("score", 0)) >= COVERED_MIN
+    }
+    return {stage: found} if found else {}
 
 
 def merge_covered(

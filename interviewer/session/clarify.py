@@ -62,7 +62,7 @@ def _kw_score(hits: list[str]) -> float:
     return sum(1.0 + 0.5 * (len(k.split()) - 1) for k in hits)
 
 
-def _fact_texts(fact: Fact) -> list[str]:
+def fact_texts(fact: Fact) -> list[str]:
     """What a question about ``fact`` is compared with: its topic and keywords, each sentence
     of its answer, and the questions coaches wrote for it in other words (``asks``)."""
     answer = [t.strip() for t in re.split(r"(?<=[.!?])\s+", fact.answer.strip()) if t.strip()]
@@ -87,7 +87,7 @@ def rank_facts(question: str, problem: Problem) -> list[FactMatch]:
 
     emb = get_embedder()
     q = emb.embed_cached([question[:1000]])[0]
-    groups = [_fact_texts(f) for f in problem.facts]
+    groups = [fact_texts(f) for f in problem.facts]
     mat = emb.embed_cached([t for g in groups for t in g])
     flat = mat @ q
     sims, pos = [], 0

@@ -376,10 +376,10 @@ def classify(
     hits = _domain_hits(clean, vocabulary)
     sims: dict[str, float] = {}
     relevance = 1.0
-    # Embeddings when the words alone say little about the problem, and for every short message
-    # (small talk can borrow a domain word: "did you watch the game?"). A short message is one
-    # sentence for the grader too, so the embedding is shared through the cache.
-    if use_embeddings and (hits == 0 or short):
+    # Embeddings only when the words say little about the problem: none of its words, or a
+    # short message with one (small talk can borrow a domain word: "did you watch the game?").
+    # Most answers name two or more and skip the model (it is the costly part of a turn).
+    if use_embeddings and (hits == 0 or (short and hits == 1)):
         sims, relevance = _similarities(clean, context, short)
         if hits == 0:
             for intent in ("injection", "lost", "ask_answer", "next"):

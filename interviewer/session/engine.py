@@ -7,6 +7,8 @@ before any reply is shown.
 
 from __future__ import annotations
 
+import atexit
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +34,20 @@ from interviewer.stages import STAGE_IDS, get_stage
 Grader = Callable[..., Any]
 Search = Callable[[str, int, str | None], list[Any]]
 ANSWER_INTENTS = (machine.Intent.ANSWER, machine.Intent.MIXED)
+_prefetch_lock = threading.Lock()
+_prefetched: set[str] = set()
+_prefetch_stop = threading.Event()
+_prefetch_threads: list[threading.Thread] = []
+PREFETCH_CHUNK = 32
+
+
+@atexit.register
+def _stop_prefetch() -> None:
+    # A model call still running while the interpreter shuts down aborts the process: let the
+    # current chunk finish (a fraction of a second) and skip the rest.
+    _prefetch_stop.set()
+    for thread in _prefetch_threads:
+        thread.join(timeout=10)
 
 
 def now_ms() -> float:
@@ -461,6 +477,35 @@ class Engine:
 
             self._passage_search = search
         return self._passage_search
+
+    def prefetch(self, problem: Problem) -> None:
+        """Embed this problem's probes, targets, claim wordings and facts in the background
+        (once per process and problem), so each turn embeds only the candidate's words."""
+        with _prefetch_lock:
+            if problem.id in _prefetched:
+                return
+            _prefetched.add(problem.id)
+
+        def run() -> None:
+            try:
+                from interviewer.embeddings import get_embedder
+
+                rubrics = [r for s in STAGE_IDS if (r := self.stage_rubric(s, problem))]
+                texts = grounding.warm_texts(
+                    problem, rubrics, list(self.misconceptions().values())
+                )
+                emb = get_embedder()
+                for i in range(0, len(texts), PREFETCH_CHUNK):
+                    if _prefetch_stop.is_set():  # the process is exiting
+                        raise InterruptedError
+                    emb.embed_cached(texts[i : i + PREFETCH_CHUNK])
+            except Exception:  # a warm-up only saves time; a turn computes what it needs
+                with _prefetch_lock:
+                    _prefetched.discard(problem.id)
+
+        thread = threading.Thread(target=run, name=f"prefetch-{problem.id}", daemon=True)
+        _prefetch_threads.append(thread)
+        thread.start()
 
     def searcher(self) -> Search | None:
         if self._search is not None:

@@ -18,7 +18,7 @@ from interviewer.rubrics.models import Criterion, Problem
 
 Search = Callable[[str, int, str | None], list[Any]]
 PASSAGE_K = 6
-QUOTE_MIN_SIM = 0.30  # a unit of the answer must be at least this close to the question to be cited
+QUOTE_MIN_SIM = 0.30  # a unit of the answer must be at least this close to the target to be cited
 
 _lock = threading.Lock()
 _passages: dict[tuple[str, str, str, int], Any] = {}
@@ -81,9 +81,21 @@ def pick_probe(options: list[str], passage: Any | None) -> str | None:
     return options[int(sims.argmax())]
 
 
+def target_reference(rubric: Any, criterion_id: str) -> str:
+    """What a probe's target is about (its title and description), to find the candidate's
+    words it follows up on; "" when there is no target."""
+    if rubric is None or not criterion_id:
+        return ""
+    for c in rubric.criteria:
+        if c.id == criterion_id:
+            return f"{c.title}. {c.description}"
+    return ""
+
+
 def grounding_quote(answer: str, question: str) -> str:
-    """The unit of the candidate's last answer that the question follows up on ("" if none
-    is close enough to cite)."""
+    """The unit of the candidate's last answer that the follow-up refers to: the one closest
+    to ``question`` (the target's description), "" if none is close enough to cite. The
+    answer's units were embedded by the grader and the target's text once per process."""
     from interviewer.grading.text import split_units
 
     units = [u.text for u in split_units(answer) if len(u.text.split()) >= 3]
@@ -111,3 +123,24 @@ def asks_for_given_fact(probes: list[str], facts: list[Any]) -> list[bool]:
     texts = [t for f in facts for t in (f.answer, *f.asks)]
     sims = emb.embed_cached(probes) @ emb.embed_cached(texts).T
     return [bool(row.max() >= FACT_GIVEN_SIM) for row in sims]
+
+
+def warm_texts(problem: Problem, rubrics: list[Any], catalogue: list[Any]) -> list[str]:
+    """Every text a turn of this problem's interview may embed besides the candidate's words:
+    reachable probes, target descriptions, the family's claim wordings, the facts. Embedding
+    them once when the interview starts keeps a turn to one model call (the answer)."""
+    from interviewer.session.machine import probe_options
+
+    texts: list[str] = []
+    for rubric in rubrics:
+        for c in rubric.criteria:
+            texts.append(f"{c.title}. {c.description}")
+            texts += probe_options(problem, rubric.stage, c)
+    for m in catalogue:
+        if problem.problem_family in m.families:
+            texts += m.says
+    from interviewer.session.clarify import fact_texts
+
+    for f in problem.facts:
+        texts += fact_texts(f)
+    return list(dict.fromkeys(texts))

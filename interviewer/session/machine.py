@@ -25,7 +25,7 @@ from typing import Any
 from interviewer.rubrics.misconceptions import Misconception
 from interviewer.rubrics.models import Criterion, Problem, Rubric
 from interviewer.session import state as st
-from interviewer.session.analysis import MessageAnalysis, merge_covered, new_claims
+from interviewer.session.analysis import MessageAnalysis, from_grade, merge_covered, new_claims
 from interviewer.session.policy import (
     Action,
     current_question,
@@ -172,13 +172,12 @@ def step(state: SessionState, event: Event, ctx: Context) -> tuple[SessionState,
 def _record_analysis(state: SessionState, event: Event, ctx: Context) -> SessionState:
     assert event.analysis is not None
     new = st.clone(state)
+    # This stage's coverage from its merged grade; later stages' from the message analysis
+    # (none with the old policy, which knew only the stage's own grade).
+    here = MessageAnalysis(covered=from_grade(state.stage, event.grade))
+    new.covered = merge_covered(new.covered, here, event.turn)
     if ctx.knobs.cross_stage:
         new.covered = merge_covered(new.covered, event.analysis, event.turn)
-    else:  # the old behaviour: only this stage's own grade counts
-        only = MessageAnalysis(
-            covered={k: v for k, v in event.analysis.covered.items() if k == state.stage}
-        )
-        new.covered = merge_covered(new.covered, only, event.turn)
     new.claims = [*new.claims, *new_claims(new.claims, event.analysis, state.stage, event.turn)]
     return new
 

@@ -19,7 +19,7 @@ from interviewer.llm.base import LLM
 from interviewer.rubrics.models import Fact, Problem, Rubric
 from interviewer.session import leak
 from interviewer.session.clarify import NOT_SPECIFIED
-from interviewer.session.grounding import grounding_quote
+from interviewer.session.grounding import grounding_quote, target_reference
 from interviewer.session.policy import Action
 from interviewer.session.state import WRAPUP, SessionState
 from interviewer.session.wording import Wording, load_wording, quote
@@ -71,8 +71,10 @@ def offline_text(
     last_message: str = "",
     last_score: float | None = None,
     wording: Wording | None = None,
+    reference: str = "",
 ) -> tuple[str, str]:
-    """(the words, the candidate's words they quote or "")."""
+    """(the words, the candidate's words they quote or ""). ``reference`` describes a probe's
+    target: the part of the last answer closest to it is what the probe refers to."""
     w = wording or load_wording()
     q = action.question
     if action.intent == "open":
@@ -85,7 +87,7 @@ def offline_text(
         claim = str(action.extra.get("claim", ""))
         return w.pick("challenge", key, quote=quote(claim), question=q), claim
     if action.intent == "probe":
-        said = grounding_quote(last_message, q) if last_message else ""
+        said = grounding_quote(last_message, reference or q) if last_message else ""
         if said:
             return w.pick("probe_grounded", key, quote=quote(said), question=q), said
         return w.pick("probe_plain", key, question=q), ""
@@ -194,6 +196,7 @@ class Phraser:
             last_message=last_message,
             last_score=last_score,
             wording=self.wording,
+            reference=target_reference(stage_rubric, action.criterion),
         )
         revealed = state.revealed_facts() | {f.id for f in facts}
         allowed = " ".join([action.question, problem.prompt, *(f.answer for f in facts)])

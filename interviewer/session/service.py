@@ -119,6 +119,7 @@ class InterviewService:
         if problem_id is None:
             problem_id = random.choice(sorted(load_problems(self.engine.problems_dir())))
         problem = get_problem(problem_id, self.engine.problems_dir())
+        self.engine.prefetch(problem)
         now = now_ms()
         state = st.new_session(
             uuid.uuid4().hex[:12],
