@@ -79,6 +79,18 @@ def test_round_trip_resolve_list_and_unknown_ids(store: SessionStore) -> None:
     assert store.schema_version() == SCHEMA_VERSION
 
 
+def test_delete_removes_the_session_and_its_turns_only(store: SessionStore) -> None:
+    keep, gone = _grow(_new("keep00000001"), "stays"), _grow(_new("gone00000002"), "a", "b")
+    store.save(keep, 0)
+    store.save(gone, 0)
+    assert store.delete(gone.id) is True and store.delete(gone.id) is False
+    with pytest.raises(UnknownIdError):
+        store.load(gone.id)
+    assert [x.id for x in store.summaries()] == [keep.id] and store.load(keep.id) == keep
+    store.save(_grow(_new("gone00000002"), "fresh"), 0)  # the id is free again, no stray turns
+    assert [t.text for t in store.load("gone00000002").turns] == ["fresh"]
+
+
 def test_a_stale_write_is_refused_and_writes_nothing(store: SessionStore) -> None:
     s = _grow(_new("race00000001"), "q")
     store.save(s, 0)

@@ -167,6 +167,10 @@ class SessionStore(ABC):
     @abstractmethod
     def schema_version(self) -> int: ...
 
+    @abstractmethod
+    def delete(self, session_id: str) -> bool:
+        """Remove a session and its turns; False when there was no such session."""
+
     # ------------------------------------------------------------------ copying (migrate)
     @abstractmethod
     def ids(self) -> Iterator[str]:

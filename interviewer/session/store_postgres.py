@@ -265,6 +265,11 @@ class PostgresSessionStore(SessionStore):
         with self._conn() as conn:
             return [summary_from_row(r) for r in conn.execute(sql, (*args, limit))]
 
+    def delete(self, session_id: str) -> bool:
+        with self._conn() as conn:  # turns cascade
+            gone = conn.execute("DELETE FROM sessions WHERE id = %s", (session_id,)).rowcount
+        return bool(gone)
+
     # ------------------------------------------------------------------ copying
     def ids(self) -> Iterator[str]:
         with self._conn() as conn:

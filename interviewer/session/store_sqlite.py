@@ -237,6 +237,18 @@ class SQLiteSessionStore(SessionStore):
         sql += " ORDER BY updated DESC LIMIT ?"
         return [summary_from_row(r) for r in self._conn().execute(sql, (*args, limit))]
 
+    def delete(self, session_id: str) -> bool:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
+            gone = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return bool(gone)
+
     # ------------------------------------------------------------------ copying
     def ids(self) -> Iterator[str]:
         rows = self._conn().execute("SELECT id FROM sessions ORDER BY created, id").fetchall()
