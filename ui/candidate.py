@@ -132,6 +132,13 @@ def _guard(ctx: AppContext, token: str, sid: str, exc: BaseException) -> tuple[A
     return session_outputs(ctx, token, _current_view(ctx, token, sid), notes=[message])
 
 
+def _llm_notice(svc: Any) -> list[str]:
+    """The one-line fallback notice while the service's LLM is failing (a chat note)."""
+    from interviewer.llm.resilience import fallback_notice
+
+    return [fallback_notice(getattr(svc, "llm", None))]
+
+
 def _keep(message: Any) -> str:
     """What stays in the answer box after a refused message (so it can be edited)."""
     return message if isinstance(message, str) and len(message) <= 200_000 else ""
@@ -151,7 +158,7 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             svc = ctx.service(provider if isinstance(provider, str) else None)
             view = svc.start(pid, user=ctx.user(token))
             ctx.remember_provider(str(render.field(view, "id")), provider)
-            return session_outputs(ctx, token, view)
+            return session_outputs(ctx, token, view, notes=_llm_notice(svc))
         except Exception as exc:
             return _guard(ctx, token, "", exc)
 
@@ -181,7 +188,8 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
                 reply = {"role": "assistant", "content": streamed}
                 yield (*session_outputs(ctx, token, view, extra=[*pending, reply]), "")
             # The stored turns are the truth (stage headings, several interviewer turns).
-            yield (*session_outputs(ctx, token, svc.get(sid, user=user)), "")
+            view = svc.get(sid, user=user)
+            yield (*session_outputs(ctx, token, view, notes=_llm_notice(svc)), "")
         except Exception as exc:
             yield (*_guard(ctx, token, sid, exc), _keep(message))
 
@@ -193,7 +201,7 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             svc = ctx.service_for(sid)
             ctx.wait_ready()
             svc.next_stage(sid, user=user)
-            return session_outputs(ctx, token, svc.get(sid, user=user))
+            return session_outputs(ctx, token, svc.get(sid, user=user), notes=_llm_notice(svc))
         except Exception as exc:
             return _guard(ctx, token, sid, exc)
 

@@ -119,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
 
     limit = get_settings().max_answer_chars
     finished = False
+    notice = _FallbackNotice(svc)
+    notice.update()
     try:
         for line in _lines(interactive):
             command = line.strip().lower()
@@ -148,13 +150,33 @@ def run(args: argparse.Namespace) -> int:
                 finished = True
                 break
             _show(turns, echo_candidate=False)
+            notice.update()
             if any(t.kind == "report" for t in turns):
                 finished = True
                 break
         if not finished:
             _show(svc.end(session_id), echo_candidate=False)
+            notice.update()
     except KeyboardInterrupt:
         print(f"\nsaved; carry on with: interviewer chat --resume {session_id}", file=sys.stderr)
         return 130
     _write_outputs(svc, session_id, args)
     return 0
+
+
+class _FallbackNotice:
+    """Print one line when the LLM stops answering (and when it is back), not on every turn."""
+
+    def __init__(self, svc: Any) -> None:
+        self.svc = svc
+        self.shown = False
+
+    def update(self) -> None:
+        from interviewer.llm.resilience import fallback_notice
+
+        text = fallback_notice(getattr(self.svc, "llm", None))
+        if text and not self.shown:
+            print(f"(note: {text})", flush=True)
+        elif self.shown and not text:
+            print("(note: the LLM is answering again.)", flush=True)
+        self.shown = bool(text)
