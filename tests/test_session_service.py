@@ -207,13 +207,15 @@ def test_full_interview_report_and_transcript(
         "strong hire",
     )
     assert report["level_signal"] in ("junior", "senior", "staff")
-    for s in report["strengths"]:
-        assert s["quote"] and s["quote"] in ANSWERS[s["stage"]]
-    assert report["gaps"], "the thin data answer leaves gaps"
+    said = " ".join(ANSWERS.values())
+    for s in report["strengths"]:  # a quote is the candidate's words (any stage), or none
+        assert not s["quote"] or s["quote"] in said
+    assert 3 <= len(report["gaps"]) <= 5, "the thin data answer leaves gaps"
     for g in report["gaps"]:
+        assert g["advice"] and not g["advice"].startswith("The candidate")
         assert 1 <= len(g["citations"]) <= 3
         assert all(c["source"] and c["heading"] for c in g["citations"])
-    assert {stage for _, _, stage in search.calls} <= set(STAGE_IDS)
+    assert {stage for _, _, stage in search.calls} <= {*STAGE_IDS, None}  # None: whole corpus
     data_gaps = [g for g in report["gaps"] if g["stage"] == "data"]
     assert data_gaps and all(g["missing"] for g in data_gaps)
     doc = svc.transcript(sid)

@@ -95,6 +95,11 @@ class Criterion(_Strict):
         min_length=1, description="phrases whose presence counts as evidence (case-insensitive)"
     )
     exemplars: Exemplars
+    advice: Text | None = Field(
+        default=None,
+        description="for the report: what a strong answer adds, one sentence to the candidate "
+        "('you'), in our own words (not the description)",
+    )
     probes: list[Text] = Field(
         min_length=1,
         description="follow-up questions that ask about the criterion without revealing it; "

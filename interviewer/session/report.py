@@ -1,21 +1,33 @@
-"""The end-of-interview report: per-stage and overall scores, hire and level signals, strengths
-and gaps with the candidate's own words as evidence, and guide passages to study for each gap.
+"""The end-of-interview report, as data: the verdict (hire and level signals) from the stage
+scores, one line per stage saying how its score follows from the criterion scores, the few
+strengths and gaps that matter most for this problem, every wrong claim the interviewer caught
+with its correction, and the full per-criterion detail.
 
-Built from the stored grades only (no LLM), so it is deterministic and can be rebuilt at any time.
+Built from the stored grades and the interview's accumulated analysis (``state.covered``,
+``state.claims``) only, no LLM, so it is deterministic and can be rebuilt at any time. The words
+are in :mod:`interviewer.session.report_text`; the passages in
+:mod:`interviewer.session.report_cite`.
+
+Ranking: a criterion matters in proportion to its effective weight for this problem (the
+rubric's weight with the problem card's overrides, relative to the stage's mean weight) times
+its stage's share of the interview's time. A criterion the candidate covered anywhere in the
+interview (``state.covered`` score >= 2, or its stage grade >= 2) is never a gap; a stage the
+candidate never answered is one gap for the whole stage.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
 from typing import Any
 
-from interviewer.rubrics.models import Problem, Rubric
+from interviewer.rubrics.models import Criterion, Problem, Rubric
+from interviewer.session.report_cite import Search, cite_gap, cite_stage, resolve_ref
+from interviewer.session.report_text import stage_line, to_markdown
 from interviewer.session.state import SessionState
 from interviewer.stages import STAGE_IDS, get_stage
 
 # (upper bound, label): overall < 1.5 strong no hire, < 2.25 no hire, < 2.75 lean hire,
-# < 3.4 hire, else strong hire.
+# < 3.4 hire, else strong hire. The verdict comes from the stage scores as graded: no lifting.
 HIRE_BANDS: tuple[tuple[float, str], ...] = (
     (1.5, "strong no hire"),
     (2.25, "no hire"),
@@ -24,11 +36,14 @@ HIRE_BANDS: tuple[tuple[float, str], ...] = (
     (99.0, "strong hire"),
 )
 STAFF_STAGES = ("requirements", "modeling", "monitoring")  # scope, trade-offs, operations
-STRENGTH_MIN = 3
-MAX_STRENGTHS = 8
-MAX_GAPS_PER_STAGE = 3
+SOLID, PARTIAL = 3, 2  # criterion scores: solid 3-4, partial 2, below that a gap
+MAX_STRENGTHS = 3
+MIN_GAPS, MAX_GAPS = 3, 5
+GAPS_PER_STAGE = 2  # so the list is not one stage's rubric pasted
+EXTRA_GAP_SHARE = 0.6  # a 4th/5th gap only when it matters at least this much as the first
+UNREACHED = 1.2  # a stage never answered outranks any one criterion of its stage
 
-Search = Callable[[str, int, str | None], list[Any]]
+__all__ = ["Search", "build_report", "hire_signal", "level_signal", "to_markdown"]
 
 
 def hire_signal(overall: float) -> str:
@@ -43,39 +58,111 @@ def level_signal(overall: float, stages: dict[str, float]) -> tuple[str, str]:
     weak = [s for s, v in stages.items() if v < 1.5]
     if overall >= 3.0 and staff_min >= 3.0:
         return "staff", (
-            "strong throughout, including requirements/scope, modelling trade-offs and monitoring"
+            "you were strong throughout, including scope, modelling trade-offs and monitoring"
         )
     if overall >= 2.25 and len(weak) <= 1:
-        why = "solid across stages"
+        why = "you were solid across stages"
         if staff_min < 3.0:
-            low = [s for s in STAFF_STAGES if stages.get(s, 0.0) < 3.0]
+            low = [get_stage(s).title for s in STAFF_STAGES if stages.get(s, 0.0) < 3.0]
             why += f"; staff level needs stronger {', '.join(low)}"
         return "senior", why
-    return "junior", (f"{len(weak)} stage(s) below 1.5" if weak else "overall score below 2.25")
+    if weak:
+        names = ", ".join(get_stage(s).title for s in weak)
+        return "junior", f"{len(weak)} of 8 stages scored below 1.5 ({names})"
+    return "junior", "your overall score is below 2.25"
 
 
 def _criteria(grade: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in (grade or {}).get("criteria", [])}
 
 
-def _cite(search: Search | None, query: str, stage: str, n: int) -> list[dict[str, Any]]:
-    if search is None:
+def _stage_weights(state: SessionState) -> dict[str, float]:
+    """Each stage's share of the interview's time, relative to the mean (1.0 = average)."""
+    budgets = {s: state.stages[s].budget_s or get_stage(s).minutes * 60.0 for s in STAGE_IDS}
+    mean = statistics.fmean(budgets.values()) or 1.0
+    return {s: b / mean for s, b in budgets.items()}
+
+
+def _shows(criterion: Criterion, quote: str) -> bool:
+    """A quote is kept only if it names one of the criterion's concepts: no quote is better
+    than a nearby sentence that does not show the criterion."""
+    if not quote.strip():
+        return False
+    from interviewer.grading.concepts import ConceptMatcher
+    from interviewer.grading.text import stems
+
+    return bool(ConceptMatcher(criterion.concepts).find(stems(quote)))
+
+
+def _detail(
+    sid: str, rubric: Rubric | None, state: SessionState, grade: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    crit = _criteria(grade)
+    anywhere = state.covered.get(sid, {})
+    mean_w = statistics.fmean(c.weight for c in rubric.criteria) if rubric else 1.0
+    out = []
+    for c in rubric.criteria if rubric else []:
+        g = crit.get(c.id, {})
+        cov = anywhere.get(c.id) or {}
+        score = int(g.get("score", 0) or 0)
+        best = max(score, int(cov.get("score", 0) or 0))
+        quote = ""
+        for candidate in (str(cov.get("quote") or ""), str(g.get("evidence") or "")):
+            if _shows(c, candidate):
+                quote = candidate
+                break
+        status = (
+            "solid"
+            if best >= SOLID
+            else "partial"
+            if best >= PARTIAL
+            else "touched"
+            if best == 1
+            else "missing"
+        )
+        out.append(
+            {
+                "id": c.id,
+                "title": c.title,
+                "weight": c.weight,
+                "importance": round(c.weight / mean_w, 3),
+                "score": score,  # in this stage's grade
+                "best_score": best,  # anywhere in the interview
+                "status": status,
+                "evidence": str(g.get("evidence") or ""),  # the grader's, as graded
+                "quote": quote,  # shown to the candidate: names the criterion
+                "covered_turn": cov.get("turn"),
+                "advice": c.advice or "",
+            }
+        )
+    return out
+
+
+def _claims(state: SessionState, search: Search | None) -> list[dict[str, Any]]:
+    if not state.claims:
         return []
-    out: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    for stage_filter in (stage, None):  # fall back to the whole corpus if the stage has nothing
-        try:
-            passages = search(query, n * 3, stage_filter)
-        except Exception:  # a broken index must not cost the candidate their report
-            return out
-        for p in passages:
-            key = (p.source, p.heading)
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append({"source": p.source, "heading": p.heading, "score": round(p.score, 3)})
-            if len(out) >= n:
-                return out
+    try:
+        from interviewer.rubrics.misconceptions import load_misconceptions
+
+        catalogue = load_misconceptions()
+    except Exception:  # a broken catalogue file must not cost the candidate their report
+        catalogue = {}
+    out = []
+    for claim in state.claims:
+        m = catalogue.get(str(claim.get("id")))
+        out.append(
+            {
+                "id": claim.get("id"),
+                "stage": claim.get("stage"),
+                "quote": str(claim.get("quote") or ""),
+                "turn": claim.get("turn"),
+                "taken_up": bool(claim.get("taken_up")),
+                "claim": m.claim if m else "",
+                "correction": m.correction if m else "",
+                "cite": m.cite if m else "",
+                "citation": resolve_ref(search, m.cite) if m else None,
+            }
+        )
     return out
 
 
@@ -85,13 +172,16 @@ def build_report(
     rubrics: dict[str, Rubric],
     *,
     search: Search | None,
-    citations_per_gap: int = 2,
+    citations_per_gap: int = 1,
 ) -> dict[str, Any]:
+    """``rubrics``: the stage rubrics as they apply to ``problem`` (effective weights)."""
     n_cite = max(1, min(3, citations_per_gap))
+    family = problem.problem_family
+    stage_w = _stage_weights(state)
     stages: dict[str, float] = {}
     details: dict[str, Any] = {}
     strengths: list[dict[str, Any]] = []
-    gaps: list[dict[str, Any]] = []
+    candidates: list[dict[str, Any]] = []
     for sid in STAGE_IDS:
         st = state.stages[sid]
         info = get_stage(sid)
@@ -100,78 +190,70 @@ def build_report(
         score = round(float(grade["score"]), 1) if covered and grade else 0.0
         stages[sid] = score
         rubric = rubrics.get(sid)
-        crit = _criteria(grade)
+        criteria = _detail(sid, rubric, state, grade if covered else None)
         details[sid] = {
             "title": info.title,
             "score": score,
             "covered": covered,
+            "line": stage_line(grade if covered else None, criteria),
             "elapsed_s": round(st.elapsed_s, 1),
             "budget_s": st.budget_s,
             "answers": len(st.answers),
             "followups": len(st.followups),
             "clarifications": list(st.clarifications),
-            "criteria": [
-                {
-                    "id": c.id,
-                    "title": c.title,
-                    "score": crit.get(c.id, {}).get("score", 0),
-                    "evidence": crit.get(c.id, {}).get("evidence", ""),
-                }
-                for c in (rubric.criteria if rubric else [])
-            ],
+            "criteria": criteria,
         }
-        if not covered:
-            gaps.append(
+        if not covered and not any(c["best_score"] >= PARTIAL for c in criteria):
+            candidates.append(
                 {
                     "stage": sid,
                     "criterion": None,
-                    "title": f"{info.title}: not covered",
-                    "missing": f"This stage was not covered. It asks for: {info.covers}.",
-                    "quote": "",
+                    "title": f"{info.title}: not reached",
+                    "advice": f"A strong answer to this stage covers {info.covers}.",
                     "score": 0,
-                    "citations": _cite(search, f"{info.title}: {info.covers}", sid, n_cite),
+                    "priority": round(UNREACHED * stage_w[sid], 3),
                 }
             )
             continue
-        if rubric is None:
-            continue
-        for c in rubric.criteria:
-            g = crit.get(c.id)
-            if g and g.get("score", 0) >= STRENGTH_MIN and g.get("evidence"):
+        by_id = {c.id: c for c in rubric.criteria} if rubric else {}
+        for d in criteria:
+            weight = d["importance"] * stage_w[sid]
+            if d["best_score"] >= SOLID:
                 strengths.append(
                     {
                         "stage": sid,
-                        "criterion": c.id,
-                        "title": c.title,
-                        "score": g["score"],
-                        "quote": g["evidence"],
-                        "_w": c.weight,
+                        "criterion": d["id"],
+                        "title": d["title"],
+                        "score": d["best_score"],
+                        "quote": d["quote"],
+                        "priority": round(d["best_score"] * weight, 3),
                     }
                 )
-        missing = [
-            cid
-            for cid in (grade or {}).get("missing", [])
-            if cid in {c.id for c in rubric.criteria}
-        ]
-        by_id = {c.id: c for c in rubric.criteria}
-        missing.sort(key=lambda cid: -by_id[cid].weight)
-        for cid in missing[:MAX_GAPS_PER_STAGE]:
-            c = by_id[cid]
-            g = crit.get(cid, {})
-            gaps.append(
-                {
-                    "stage": sid,
-                    "criterion": cid,
-                    "title": c.title,
-                    "missing": c.description,
-                    "quote": g.get("evidence", ""),
-                    "score": g.get("score", 0),
-                    "citations": _cite(search, f"{c.title}. {c.description}", sid, n_cite),
-                }
+            elif d["best_score"] < PARTIAL:
+                c = by_id[d["id"]]
+                candidates.append(
+                    {
+                        "stage": sid,
+                        "criterion": d["id"],
+                        "title": d["title"],
+                        "advice": c.advice or c.description,
+                        "score": d["best_score"],
+                        "priority": round(weight * (3 - d["best_score"]) / 3, 3),
+                    }
+                )
+    strengths.sort(key=lambda s: (-s["priority"], STAGE_IDS.index(s["stage"])))
+    gaps = _pick_gaps(candidates)
+    for g in gaps:
+        if g["criterion"]:
+            c = rubrics[g["stage"]].criterion(g["criterion"])
+            g["citations"] = cite_gap(search, problem, c, g["stage"], n_cite)
+        else:
+            info = get_stage(g["stage"])
+            g["citations"] = cite_stage(
+                search, problem, g["stage"], f"{info.title}: {info.covers}", n_cite
             )
-    strengths.sort(key=lambda s: (-s["score"] * s["_w"], STAGE_IDS.index(s["stage"])))
-    for s in strengths:
-        s.pop("_w")
+        g["missing"] = g["advice"]  # the pre-issue-11 key, kept for readers of old reports
+        g["quote"] = ""
     overall = round(statistics.fmean(stages.values()), 2)
     level, why = level_signal(overall, stages)
     return {
@@ -183,54 +265,29 @@ def build_report(
         "level_signal": level,
         "level_rationale": why,
         "ended_early": state.ended_early,
+        "family": family,
+        "stage_lines": {s: details[s]["line"] for s in STAGE_IDS},
         "stage_details": details,
         "strengths": strengths[:MAX_STRENGTHS],
         "gaps": gaps,
+        "claims": _claims(state, search),
         "engine": state.engine,
         "prompt_versions": list(state.prompt_versions),
         "max_prompt_tokens": state.max_prompt_tokens,
     }
 
 
-def _quote(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def to_markdown(report: dict[str, Any], *, problem_title: str, session_id: str) -> str:
-    lines = [
-        f"# Interview report: {problem_title}",
-        "",
-        f"Session `{session_id}`" + (" (ended early)" if report.get("ended_early") else ""),
-        "",
-        f"**Overall: {report['overall']:.2f} / 4** — hire signal: "
-        f"**{report['hire_signal']}**, level signal: **{report['level_signal']}** "
-        f"({report['level_rationale']}).",
-        "",
-        "| Stage | Score | Covered | Time (min, used / budget) |",
-        "|---|---|---|---|",
-    ]
-    for d in report["stage_details"].values():
-        lines.append(
-            f"| {d['title']} | {d['score']:.1f} | {'yes' if d['covered'] else 'no'} | "
-            f"{d['elapsed_s'] / 60:.1f} / {d['budget_s'] / 60:.0f} |"
-        )
-    lines += ["", "## Strengths", ""]
-    if not report["strengths"]:
-        lines.append("- None stood out yet; the gaps below are the place to start.")
-    for s in report["strengths"]:
-        lines.append(
-            f"- **{s['title']}** ({get_stage(s['stage']).title}, {s['score']}/4): "
-            f"you said “{_quote(s['quote'])}”"
-        )
-    lines += ["", "## Gaps and what to study", ""]
-    if not report["gaps"]:
-        lines.append("- No major gaps.")
-    for g in report["gaps"]:
-        stage_title = get_stage(g["stage"]).title
-        lines.append(f"- **{g['title']}** ({stage_title}): {g['missing']}")
-        if g["quote"]:
-            lines.append(f"  - What you said: “{_quote(g['quote'])}”")
-        for c in g["citations"]:
-            lines.append(f"  - Read: `{c['source']}` — {c['heading']}")
-    return "\n".join(lines) + "\n"
+def _pick_gaps(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ranked = sorted(candidates, key=lambda g: (-g["priority"], STAGE_IDS.index(g["stage"])))
+    out: list[dict[str, Any]] = []
+    per_stage: dict[str, int] = {}
+    for g in ranked:
+        if len(out) >= MAX_GAPS:
+            break
+        if per_stage.get(g["stage"], 0) >= GAPS_PER_STAGE:
+            continue
+        if len(out) >= MIN_GAPS and g["priority"] < EXTRA_GAP_SHARE * out[0]["priority"]:
+            break
+        per_stage[g["stage"]] = per_stage.get(g["stage"], 0) + 1
+        out.append(g)
+    return out
