@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,30 @@ def server(tmp_path_factory: pytest.TempPathFactory, rubrics: Path) -> Iterator[
     app.stop()
 
 
-def unlocked(server: AppServer) -> Any:
-    c = client(server.url)
-    status = c.predict(PASSWORD, api_name="/coach_unlock")[0]
+class Coach:
+    """A gradio client that sends this browser's identity token first, as the page does."""
+
+    def __init__(self, url: str, token: str = "") -> None:
+        self.api = client(url)
+        self.token = token
+
+    def predict(self, *args: Any, api_name: str) -> Any:
+        return self.api.predict(self.token, *args, api_name=api_name)
+
+    def unlock(self, password: str) -> str:
+        """The unlock status; waits out the throttle's backoff (a wrong password costs 1 s+)."""
+        deadline = time.monotonic() + 60
+        while True:
+            out = self.api.predict(self.token, password, api_name="/coach_unlock")
+            self.token, status = out[0], out[1]
+            if "Too many" not in status or time.monotonic() > deadline:
+                return str(status)
+            time.sleep(0.5)
+
+
+def unlocked(server: AppServer) -> Coach:
+    c = Coach(server.url)
+    status = c.unlock(PASSWORD)
     assert "Unlocked" in status
     return c
 
@@ -63,9 +85,9 @@ def error_lines(markdown: str) -> list[str]:
 
 
 def test_wrong_password_is_refused(server: AppServer, rubrics: Path) -> None:
-    c = client(server.url)
+    c = Coach(server.url)
     before = (rubrics / "data.yaml").read_text()
-    status = c.predict("not the password", api_name="/coach_unlock")[0]
+    status = c.unlock("not the password")
     assert "Wrong password" in status
     # Still locked: nothing is read, nothing is written.
     code, message = c.predict("data.yaml", api_name="/coach_open")
@@ -154,3 +176,19 @@ def test_preview_grades_against_the_unsaved_rubric(server: AppServer) -> None:
     assert "Stage score" in result and "data_sources" in result
     broken = c.predict("data.yaml", "stage: data\n", "", "", answer, api_name="/coach_preview")
     assert "Fix these errors first" in broken
+
+
+def test_a_reused_session_hash_does_not_carry_the_unlock(server: AppServer, rubrics: Path) -> None:
+    """The unlock belongs to the browser's secret token, not to Gradio's session hash."""
+    coach = unlocked(server)
+    intruder = Coach(server.url)  # no token, or a token of its own
+    intruder.api.session_hash = coach.api.session_hash
+    before = (rubrics / "data.yaml").read_text()
+    assert "Locked" in intruder.predict("data.yaml", "stage: data\n", api_name="/coach_save")[0]
+    code, message = intruder.predict("data.yaml", api_name="/coach_open")
+    assert code == "" and "Locked" in message
+    assert (rubrics / "data.yaml").read_text() == before
+    # The coach's own token still works, until they lock the tab again.
+    assert "Valid" in coach.predict("data.yaml", before, api_name="/coach_validate")
+    coach.predict(api_name="/coach_lock")
+    assert "Locked" in coach.predict("data.yaml", before, api_name="/coach_validate")

@@ -76,7 +76,7 @@ def build_app(
             with gr.Tab("History", id="history") as history_tab:
                 hist = build_history_tab()
             with gr.Tab("Coach", id="coach"):
-                build_coach_tab(ctx)
+                build_coach_tab(ctx, user_state)
         handlers = wire_candidate_tab(ctx, cand)
         wire_history_tab(ctx, hist, cand, tabs, history_tab, handlers)
         # On page load: give a new browser its token, or bring back its current interview.

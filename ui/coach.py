@@ -1,14 +1,15 @@
 """The coach tab: unlock with a password, edit rubric and problem YAML, validate, preview, save.
 
 Without ``INTERVIEWER_COACH_PASSWORD`` the tab only explains how to enable it: no handler that
-reads or writes rubric files is even registered. With it, every handler re-checks the unlocked
-flag, which lives in server-side session state (``gr.State``), so a client cannot forge it.
+reads or writes rubric files is even registered. With it, every handler re-checks that the
+caller's identity (the user id derived from the browser's secret token, the encrypted
+``BrowserState``) is unlocked server-side (:mod:`ui.coach_access`); Gradio's session hash, which
+a client chooses, grants nothing. Wrong passwords are throttled per client and globally.
 """
 
 from __future__ import annotations
 
 import hmac
-import time
 from typing import Any
 
 import gradio as gr
@@ -16,7 +17,9 @@ import gradio as gr
 from interviewer.errors import InterviewerError, RubricError
 from interviewer.stages import STAGES
 from ui import rubric_files as rf
+from ui.coach_access import CoachAccess, UnlockThrottle
 from ui.context import AppContext, log
+from ui.identity import ensure_token, user_id, valid_token
 
 DISABLED = (
     "### Coach tools are disabled\n\n"
@@ -25,7 +28,6 @@ DISABLED = (
     "`interviewer serve`; this tab then asks for it."
 )
 LOCKED = "Locked: enter the coach password first."
-FAILED_UNLOCK_DELAY_S = 1.0  # slows down password guessing; costs one worker a second
 
 
 def password_of(settings: Any) -> str | None:
@@ -72,32 +74,65 @@ def preview_md(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def make_handlers(ctx: AppContext, password: str) -> dict[str, Any]:
-    expected = password.encode("utf-8")
+def _client(request: gr.Request | None) -> str:
+    """The throttle's client key: the peer address (tokens cost nothing to mint)."""
+    client = getattr(request, "client", None) if request is not None else None
+    return str(getattr(client, "host", "") or "unknown")
 
-    def coach_unlock(attempt: Any) -> tuple[Any, ...]:
-        given = attempt.encode("utf-8", "replace") if isinstance(attempt, str) else b""
-        if hmac.compare_digest(given, expected):
-            files = rf.list_files(ctx.dirs)
-            return (
-                True,
-                "Unlocked.",
-                gr.Column(visible=True),
-                gr.Dropdown(choices=files, value=None),
-                "",
-            )
-        time.sleep(FAILED_UNLOCK_DELAY_S)
-        gr.Warning("Wrong coach password.")
+
+def make_handlers(
+    ctx: AppContext,
+    password: str,
+    *,
+    throttle: UnlockThrottle | None = None,
+    access: CoachAccess | None = None,
+) -> dict[str, Any]:
+    expected = password.encode("utf-8")
+    throttle = throttle or UnlockThrottle()
+    access = access or CoachAccess()
+
+    def is_unlocked(token: Any) -> bool:
+        return valid_token(token) and access.is_unlocked(user_id(str(token)))
+
+    def locked_outputs(token: str, status: str) -> tuple[Any, ...]:
         return (
-            False,
-            "Wrong password.",
+            token,
+            status,
             gr.Column(visible=False),
             gr.Dropdown(choices=[], value=None),
             "",
         )
 
+    def coach_unlock(user_token: Any, attempt: Any, request: gr.Request) -> tuple[Any, ...]:
+        token = ensure_token(user_token)
+        client = _client(request)
+        refused = throttle.admit(client)
+        if refused is not None:
+            gr.Warning(refused)
+            return locked_outputs(token, refused)
+        given = attempt.encode("utf-8", "replace") if isinstance(attempt, str) else b""
+        if hmac.compare_digest(given, expected):
+            throttle.succeeded(client)
+            access.unlock(user_id(token))
+            files = rf.list_files(ctx.dirs)
+            return (
+                token,
+                "Unlocked.",
+                gr.Column(visible=True),
+                gr.Dropdown(choices=files, value=None),
+                "",
+            )
+        throttle.failed(client)
+        gr.Warning("Wrong coach password.")
+        return locked_outputs(token, "Wrong password.")
+
+    def coach_lock(user_token: Any) -> tuple[Any, ...]:
+        token = ensure_token(user_token)
+        access.lock(user_id(token))
+        return (*locked_outputs(token, LOCKED), "", "")
+
     def coach_open(unlocked: Any, name: Any) -> tuple[Any, ...]:
-        if unlocked is not True:
+        if not is_unlocked(unlocked):
             return "", "", LOCKED
         try:
             text, digest = rf.read_file(ctx.dirs, name)
@@ -106,7 +141,7 @@ def make_handlers(ctx: AppContext, password: str) -> dict[str, Any]:
             return "", "", f"Error: {exc}"
 
     def coach_validate(unlocked: Any, name: Any, text: Any) -> str:
-        if unlocked is not True:
+        if not is_unlocked(unlocked):
             return LOCKED
         if not name:
             return ""
@@ -118,7 +153,7 @@ def make_handlers(ctx: AppContext, password: str) -> dict[str, Any]:
     def coach_preview(
         unlocked: Any, name: Any, text: Any, stage: Any, problem: Any, answer: Any
     ) -> str:
-        if unlocked is not True:
+        if not is_unlocked(unlocked):
             return LOCKED
         try:
             result = rf.preview_grade(
@@ -134,7 +169,7 @@ def make_handlers(ctx: AppContext, password: str) -> dict[str, Any]:
             return "Error: the grader failed on this input; see the server log."
 
     def coach_save(unlocked: Any, name: Any, text: Any, loaded_hash: Any) -> tuple[Any, ...]:
-        if unlocked is not True:
+        if not is_unlocked(unlocked):
             return LOCKED, loaded_hash, ""
         text = str(text or "")
         try:
@@ -166,23 +201,26 @@ def make_handlers(ctx: AppContext, password: str) -> dict[str, Any]:
         )
 
     return {
-        f.__name__: f for f in (coach_unlock, coach_open, coach_validate, coach_preview, coach_save)
+        f.__name__: f
+        for f in (coach_unlock, coach_lock, coach_open, coach_validate, coach_preview, coach_save)
     }
 
 
-def build_coach_tab(ctx: AppContext) -> None:
+def build_coach_tab(ctx: AppContext, user_state: Any) -> None:
+    """``user_state`` is the app's identity BrowserState: the unlock is bound to it."""
     password = password_of(ctx.settings)
     if password is None:
         gr.Markdown(DISABLED, elem_id="coach-disabled")
         return
     h = make_handlers(ctx, password)
-    unlocked = gr.State(False)
+    unlocked = user_state  # handlers check this identity's unlock server-side
     loaded_hash = gr.State("")
     with gr.Row():
         attempt = gr.Textbox(
             type="password", label="Coach password", scale=3, elem_id="coach-password"
         )
         unlock = gr.Button("Unlock", scale=1, elem_id="coach-unlock")
+        lock = gr.Button("Lock", scale=1, elem_id="coach-lock")
     lock_status = gr.Markdown(LOCKED, elem_id="coach-status")
     with gr.Column(visible=False) as area:
         with gr.Row():
@@ -220,17 +258,13 @@ def build_coach_tab(ctx: AppContext) -> None:
             answer = gr.Textbox(lines=6, label="A candidate answer to grade")
             grade_btn = gr.Button("Grade this answer")
             result = gr.Markdown("")
-    unlock.click(
-        h["coach_unlock"],
-        attempt,
-        [unlocked, lock_status, area, name, attempt],
-        api_name="coach_unlock",
-    )
+    unlock_outputs = [user_state, lock_status, area, name, attempt]
+    unlock.click(h["coach_unlock"], [user_state, attempt], unlock_outputs, api_name="coach_unlock")
     attempt.submit(
-        h["coach_unlock"],
-        attempt,
-        [unlocked, lock_status, area, name, attempt],
-        api_visibility="private",
+        h["coach_unlock"], [user_state, attempt], unlock_outputs, api_visibility="private"
+    )
+    lock.click(
+        h["coach_lock"], user_state, [*unlock_outputs, editor, validation], api_name="coach_lock"
     )
     name.change(
         h["coach_open"], [unlocked, name], [editor, loaded_hash, validation], api_name="coach_open"
