@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     coach_password: SecretStr | None = None
+    upload_max_mb: float = Field(
+        default=25.0, gt=0, description="largest file the app accepts (recordings, uploads)"
+    )
     # Encrypts each browser's identity token; replicas behind one address must share it
     # (unset: a random one kept in data_dir/ui-secret, fine for a single process).
     ui_secret: SecretStr | None = Field(default=None, min_length=32)

@@ -133,7 +133,9 @@ def bomb_dir(tmp_path: Path) -> Path:
 
 
 def test_alias_bomb_in_a_rubrics_dir_is_refused_at_once(bomb_dir: Path) -> None:
-    with bounded(seconds=1.0, megabytes=60):
+    # The bomb costs milliseconds (the table above); this also validates the 16 good files,
+    # under tracemalloc, on a shared machine: hence the wider time bound.
+    with bounded(seconds=5.0, megabytes=60):
         errors = validate_dir(bomb_dir)
     assert [e for e in errors if "data.yaml" in e] == [
         f"{bomb_dir / 'data.yaml'}:3: YAML anchors (&l0) are not allowed; "
@@ -162,7 +164,7 @@ def test_coach_editor_refuses_alias_bomb_at_once(bomb_dir: Path) -> None:
 
     dirs = RubricDirs(bomb_dir, bomb_dir / "problems")
     (bomb_dir / "data.yaml").write_text((ROOT / "rubrics" / "data.yaml").read_text())
-    with bounded(seconds=1.0, megabytes=60):
+    with bounded(seconds=5.0, megabytes=60):  # two passes over the whole dir, as above
         result = validate_edit(dirs, "data.yaml", alias_bomb(levels=12))
     assert not result.ok
     assert result.file_errors[0].endswith(
@@ -314,3 +316,124 @@ def test_ingest_cli_skips_each_bad_file_ingests_the_good_one_exit_2(
     assert len(lines) == len(CORPUS_CASES) and "Traceback" not in err
     for source, expected in CORPUS_CASES:
         assert f"interviewer: skipped {source}: {expected}" in err
+
+
+# ---------------------------------------------------------------------------- chat messages
+
+# (message, expected: the one-line reason it is refused, or None when it is sent (cleaned)).
+MESSAGE_CASES: list[tuple[str, object, str | None]] = [
+    ("empty", "", "was empty"),
+    ("whitespace", " \n\t ", "was empty"),
+    ("not_text", 12345, "was empty"),
+    ("huge", "latency " * 20_000, "characters; answers are limited to"),
+    ("binary", "\x00\x01\x02\x03\x04\x05" * 50, "looks like binary data"),
+    ("only_surrogates", "\ud800" * 40, "nothing was sent"),
+    ("forty_lone_surrogates", "We shard by user id " + "\udc80" * 40 + " and cache.", None),
+    ("split_emoji", "Latency matters \ud83d\ude00 a lot", None),
+    ("control_chars", "two-tower\x07 retrieval\x1b", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"), [pytest.param(m, r, id=i) for i, m, r in MESSAGE_CASES]
+)
+def test_hostile_chat_messages(message: object, reason: str | None) -> None:
+    from ui.context import check_message
+
+    with bounded(seconds=1.0, megabytes=20):
+        text, problem = check_message(message, 8000)
+    if reason is None:
+        assert problem is None and text
+        text.encode("utf-8")  # sendable back to the page
+        assert "shard" in text or "Latency" in text or "two-tower" in text
+    else:
+        assert text is None and problem is not None and reason in problem
+        assert "\n" not in problem
+
+
+def test_lone_surrogates_are_cleaned_not_dropped() -> None:
+    from ui.context import check_message
+
+    text, problem = check_message("We shard by user id " + "\udc80" * 40 + " and cache.", 8000)
+    assert problem is None and text == "We shard by user id  and cache."
+    text, _ = check_message("Latency matters \ud83d\ude00 a lot", 8000)
+    assert text == "Latency matters \U0001f600 a lot"
+
+
+INERT_CASES = [
+    ("![x](https://evil.example/p.png)", "https://evil.example/p.png"),
+    ('![](http://e.example/a.gif "t")', "http://e.example/a.gif"),
+    ("[click me](https://phish.example)", "https://phish.example"),
+    ("see https://evil.example/track?u=1 now", "https://evil.example/track?u=1"),
+    ("www.evil.example/x", "www.evil.example/x"),
+    ('<img src="https://evil.example/p.png">', "data-blocked-src"),
+    ("[ref]: https://evil.example/r", "https://evil.example/r"),
+]
+
+
+@pytest.mark.parametrize(("text", "kept"), INERT_CASES)
+def test_candidate_markdown_fetches_and_links_nothing(text: str, kept: str) -> None:
+    import re
+
+    from ui.render import chat_messages
+
+    [message] = chat_messages([{"role": "candidate", "text": text, "stage": "data"}])
+    out = message["content"]
+    assert kept in out  # the candidate's words stay visible
+    # No Markdown image or link syntax outside code spans, no live src/href.
+    outside_code = re.sub(r"`[^`]*`|data-blocked-\w+=\"[^\"]*\"", "", out)
+    assert not re.search(r"!?\[[^\]]*\]\([^)]*\)", outside_code), out
+    assert not re.search(r"https?://|www\.", outside_code), out
+    assert not re.search(r"\b(src|href)\s*=", outside_code), out
+
+
+def test_report_markdown_is_untouched_by_the_inert_filter() -> None:
+    from ui.safe_text import inert_markdown
+
+    table = "| Stage | Score |\n|---|---|\n| **Data** | 2.5 |\n\nRead: `corpus/03-data.md`"
+    assert inert_markdown(table) == table
+
+
+def test_security_headers_fit_gradio() -> None:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from ui.safe_text import SecurityHeaders
+
+    async def home(request: object) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/", home)], middleware=[Middleware(SecurityHeaders)])
+    headers = TestClient(app).get("/").headers
+    assert headers["x-frame-options"] == "SAMEORIGIN"
+    assert headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+# ---------------------------------------------------------------------------- API arguments
+
+# (problem argument, expected one-line reason from the handler's validation)
+PROBLEM_ARGS = [
+    ("no-such-problem", "unknown problem 'no-such-problem'"),
+    ("\ud800bad", "unknown problem '\\ud800bad'"),
+    ("x" * 5000, "unknown problem 'xxxx"),
+    ("../../etc/passwd", "unknown problem '../../etc/passwd'"),
+]
+
+
+@pytest.mark.parametrize(("value", "reason"), PROBLEM_ARGS)
+def test_invalid_problem_argument_is_one_escaped_line(value: str, reason: str) -> None:
+    from interviewer.errors import UnknownIdError
+    from interviewer.settings import get_settings
+    from ui.context import AppContext
+
+    ctx = AppContext(settings=get_settings())
+    with pytest.raises(UnknownIdError) as err:
+        ctx.pick_problem(value)
+    message = str(err.value)
+    assert message.startswith(reason) and "\n" not in message
+    message.encode("utf-8")  # no lone surrogate: the response can be encoded

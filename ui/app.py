@@ -98,6 +98,10 @@ def launch(
         from interviewer.settings import get_settings
 
         settings = get_settings()
+    from starlette.middleware import Middleware
+
+    from ui.safe_text import SecurityHeaders
+
     demo = build_app(settings, service_factory=service_factory, warm_up=True)
     demo.launch(
         server_name=settings.host,
@@ -110,6 +114,9 @@ def launch(
         mcp_server=False,
         enable_monitoring=False,
         max_threads=40,
+        # Bounded uploads, and headers that keep the page out of other sites' frames.
+        max_file_size=f"{int(getattr(settings, 'upload_max_mb', 25) * 1024)}kb",
+        app_kwargs={"middleware": [Middleware(SecurityHeaders)]},
         footer_links=["api", "settings"],
         theme=theme(),
         css=CSS,

@@ -140,8 +140,11 @@ def _llm_notice(svc: Any) -> list[str]:
 
 
 def _keep(message: Any) -> str:
-    """What stays in the answer box after a refused message (so it can be edited)."""
-    return message if isinstance(message, str) and len(message) <= 200_000 else ""
+    """What stays in the answer box after a refused message (so it can be edited); lone
+    surrogates are dropped, or the whole response would fail to encode."""
+    from ui.safe_text import repair_text
+
+    return repair_text(message) if isinstance(message, str) and len(message) <= 200_000 else ""
 
 
 # ------------------------------------------------------------------------------ handlers

@@ -64,6 +64,9 @@ def build_candidate_tab(
                     label="Problem",
                     scale=3,
                     elem_id="problem-choice",
+                    # The handler validates (one line, the value escaped); Gradio's own check
+                    # echoes a bad value raw and fails on characters JSON cannot carry.
+                    allow_custom_value=True,
                 )
                 provider = gr.Dropdown(
                     choices=ctx.providers,
@@ -76,6 +79,7 @@ def build_candidate_tab(
                     ),
                     scale=2,
                     interactive=len(ctx.providers) > 1,
+                    allow_custom_value=True,  # validated by the handler, as above
                 )
                 start = gr.Button(
                     "Start interview", variant="primary", scale=1, elem_id="start-btn"

@@ -173,6 +173,12 @@ class AppContext:
 
 def check_message(text: object, max_chars: int) -> tuple[str | None, str | None]:
     """(clean text, None) for a sendable answer, or (None, friendly reason) for bad input."""
+    if isinstance(text, str):
+        # A few invalid characters (lone surrogates from a broken paste) are cleaned out,
+        # never a reason to drop the message: they cannot even be sent back to the page.
+        from ui.safe_text import repair_text
+
+        text = repair_text(text)
     if not isinstance(text, str) or not text.strip():
         return None, "That message was empty, so nothing was sent. Type your answer and press Send."
     if len(text) > max_chars:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from interviewer.stages import STAGES, WRAP_UP_MINUTES
+from ui.safe_text import inert_markdown
 
 ChatMessage = dict[str, Any]
 REPORT_POINTER = (
@@ -56,6 +57,8 @@ def chat_messages(turns: Iterable[Any]) -> list[ChatMessage]:
         role = field(turn, "role")
         text = str(field(turn, "text", "") or "")
         stage = field(turn, "stage")
+        # Candidate words (also quoted by the interviewer) must not fetch or link anything.
+        text = inert_markdown(text)
         if role == "candidate":
             out.append({"role": "user", "content": text})
             continue
