@@ -1,15 +1,15 @@
 """Guide passages for the report: one to read per gap, one per wrong claim.
 
-A gap's passage is retrieved with the problem's domain: the query names the criterion (title and
-description), the problem, and the family's hint words (``FAMILY_HINTS``); a few passages are
-retrieved within the stage and over the whole corpus (a passage found by both keeps its better
-score), another family's domain file is set aside (used only if nothing else was found), and
-among the passages scoring within ``MARGIN`` of the best, ``rank_for_family`` puts the family's
-own domain file first. The best is kept. (Ranking the whole pool domain-first was measured
-worse: a domain passage about another topic beat the stage file that answers the gap.) A
-fraud gap so lands in classification/risk material and the chatbot's in RAG material, never
-in two-tower material. Scored on ``evals/retrieval/citations.jsonl``
-(``python -m evals.retrieval.citations``).
+A gap's passage is retrieved with the problem's domain: the query names the criterion (title
+and description), the problem and its card's note for the stage, and the family's hint words
+(``FAMILY_HINTS``); a few passages are retrieved within the stage and over the whole corpus (a
+passage found by both keeps its better score), another family's domain file is set aside (used
+only if nothing else was found), and among the passages scoring within ``MARGIN`` of the best,
+``rank_for_family`` puts the family's own domain file first. The best is kept. (Ranking the
+whole pool domain-first was measured worse: a domain passage about another topic beat the
+stage file that answers the gap.) A fraud gap so lands in classification/risk material and the
+chatbot's in RAG material, never in two-tower material. Scored on
+``evals/retrieval/citations.jsonl`` (``python -m evals.retrieval.citations``).
 """
 
 from __future__ import annotations
@@ -62,10 +62,12 @@ def _pool(search: Search, query: str, stage: str | None) -> list[Any]:
     return sorted(best.values(), key=lambda p: -float(p.score))
 
 
-def gap_query(problem: Problem, criterion: Criterion) -> str:
+def gap_query(problem: Problem, criterion: Criterion, stage: str) -> str:
     what = criterion.description  # not the advice: citations must not move when it is reworded
     hint = FAMILY_HINTS.get(problem.problem_family, "")
-    return f"{criterion.title}. {what} {problem.title}. {hint}".strip()
+    notes: dict[str, str] = {str(k): v for k, v in problem.stage_notes.items()}
+    note = notes.get(stage, "")  # where this problem changes what good looks like
+    return f"{criterion.title}. {what} {problem.title}: {note} {hint}".strip()
 
 
 def choose(passages: list[Any], family: str, n: int) -> list[dict[str, Any]]:
@@ -86,7 +88,7 @@ def cite_gap(
 ) -> list[dict[str, Any]]:
     if search is None:
         return []
-    pool = _pool(search, gap_query(problem, criterion), stage)
+    pool = _pool(search, gap_query(problem, criterion, stage), stage)
     return choose(pool, problem.problem_family, n)
 
 
