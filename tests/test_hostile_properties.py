@@ -7,6 +7,7 @@ expressions are what hostile text could make slow (catastrophic backtracking), n
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 import tracemalloc
@@ -73,7 +74,10 @@ def teardown_module() -> None:
     gc.unfreeze()
 
 
-def _timed(fn: typing.Callable[[], object]) -> tuple[object, float, int]:
+T = typing.TypeVar("T")
+
+
+def _timed(fn: typing.Callable[[], T]) -> tuple[T, float, int]:
     tracemalloc.start()
     start = time.perf_counter()
     try:
@@ -88,7 +92,9 @@ def _timed(fn: typing.Callable[[], object]) -> tuple[object, float, int]:
 @PROPS
 @given(messages)
 def test_classify_any_text_gives_a_known_intent_in_bounded_time(text: str) -> None:
-    result, elapsed, peak = _timed(lambda: classify(text, use_embeddings=False))
+    result, elapsed, peak = _timed(functools.partial(classify, text, use_embeddings=False))
+    if elapsed >= PER_CALL_S:  # a load spike on a shared machine passes; backtracking does not
+        elapsed = min(elapsed, _timed(functools.partial(classify, text, use_embeddings=False))[1])
     assert isinstance(result, Classification)
     assert result.intent in INTENTS, result
     assert elapsed < PER_CALL_S, f"{elapsed:.2f} s for {text[:80]!r}"
@@ -116,7 +122,7 @@ def test_classify_long_adversarial_repeats_are_fast() -> None:
         ("word, " * 10_000) + "?",
         "(" * 20_000,
     ):
-        _, elapsed, _ = _timed(lambda t=text: classify(t, use_embeddings=False))
+        _, elapsed, _ = _timed(functools.partial(classify, text, use_embeddings=False))
         assert elapsed < 3 * PER_CALL_S, f"{elapsed:.2f} s for {text[:40]!r}..."
 
 
@@ -154,7 +160,7 @@ yaml_texts = st.one_of(
 @given(yaml_texts)
 def test_yaml_loader_never_raises_and_reports_file_line(text: str) -> None:
     for parse, name in ((parse_rubric_source, "data.yaml"), (parse_problem_source, "p.yaml")):
-        (model, _src, errors), elapsed, peak = _timed(lambda p=parse, n=name: p(text, n))
+        (model, _src, errors), elapsed, peak = _timed(functools.partial(parse, text, name))
         assert elapsed < PER_CALL_S and peak < 50 * 2**20
         if model is None:
             assert errors, "a refused document must say why"

@@ -259,7 +259,7 @@ def extract_pdf_text(raw: bytes, limits: Limits | None = None) -> str:
     pages: list[str] = []
     total = 0
     try:
-        with apply_configuration(**_known_fields(stream_limits)):
+        with apply_configuration(None, **_known_fields(stream_limits)):
             reader = PdfReader(io.BytesIO(raw))
             for page in reader.pages:
                 piece = page.extract_text() or ""

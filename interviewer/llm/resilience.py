@@ -125,7 +125,7 @@ def run_with_deadline(fn: Callable[[], T], seconds: float) -> T:
         raise DeadlineExceeded(f"no reply within the turn deadline ({seconds:.1f} s left)")
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 # ------------------------------------------------------------------------------ breaker
@@ -199,7 +199,7 @@ def breaker_of(llm: LLM) -> CircuitBreaker:
                 llm.label, int(s.llm_breaker_failures), float(s.llm_breaker_cooldown_s)
             )
             llm.__dict__["_breaker"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 def fallback_notice(llm: LLM | None) -> str:
