@@ -23,7 +23,14 @@ SEMANTIC_ONLY_SIM = 0.50
 # the next fact.
 CLEAR_SIM = 0.40
 CLEAR_MARGIN = 0.06
-_PART_SPLIT = re.compile(r"\?|;|\n|\band also\b|\band\b|\balso\b|,|\bor\b", re.I)
+# Where one question holds several: a question mark, a semicolon, a line, or "and"/","/"also"
+# before another question word ("how many users and what latency?"). A plain "and" joins a
+# noun phrase ("conversations between customers and agents") and is not a split.
+_PART_SPLIT = re.compile(
+    r"\?|;|\n|(?:,|\band also\b|\band\b|\balso\b|\bor\b)\s*(?=(?:what|how|who|which|where"
+    r"|when|why|is|are|do|does|did|can|could|will|would|any)\b)",
+    re.I,
+)
 _STOP_TEXT = (
     "a an the of to in on for and or is are do does we you i it what how many much "
     "there any our your be can will would should which"

@@ -57,9 +57,12 @@ INJECTION_RULES = [
 
 # Only applied to questions and "tell me" requests: "the best solution is a two-tower model"
 # is an answer.
+# Asking for the answer to the interview question itself ("what's the right answer here?"),
+# not a question that happens to contain the words ("does the right answer depend on the plan?").
 ASK_MODEL_ANSWER = re.compile(
-    r"\b(the|a|an) (right|correct|ideal|good|great|best|model|expected|perfect|strong|complete"
-    r"|full|excellent|sample|example) (answer|solution|response)\b",
+    r"\b(what(?:'s| is| would be| was)?|tell me|show me|give me|share)\s+(the|a|an)\s+(right"
+    r"|correct|ideal|good|great|best|model|expected|perfect|strong|complete|full|excellent|sample"
+    r"|example) (answer|solution|response)\b",
     _FLAGS,
 )
 # A candidate unsure what is expected of them: reframe the question, do not refuse it.
@@ -74,6 +77,9 @@ LOST_RULES = [
         r"\bwhat (should|would) i (say|answer|talk about|cover|focus on)\b",
         r"\bi'?m (lost|blanking|confused|stuck|not sure what you mean)\b"
         r"|\bnot sure what you'?re asking\b|\bwhat do you mean\b",
+        r"\b(what|which) (kind|sort|type) of (answer|response|thing)s? (do|would|are) you\b",
+        r"\b(not sure|don'?t|do not|didn'?t) (i |that i )?(get|understand|follow) (the|your|that)"
+        r" question\b",
     )
 ]
 ASK_ANSWER_RULES = [
@@ -131,8 +137,19 @@ DONT_KNOW = re.compile(
 )
 
 _INTERROGATIVE = re.compile(
-    r"^\s*(what|what's|whats|how|who|which|where|when|why|is|are|do|does|did|can|could|should|"
-    r"would|will|may|might|shall|have|has|any)\b",
+    r"^\s*(what|what's|whats|wht|wat|how|hw|who|who's|whos|which|where|when|why|is|are|do|does"
+    r"|did|can|could|should|would|will|may|might|shall|have|has|any)\b",
+    _FLAGS,
+)
+# A question after a lead-in ("for the videos, do we have...?", "once somebody hits connect,
+# how long until...?", "roughly how many posts...?"): an interrogative with its verb or object.
+_INNER_QUESTION = re.compile(
+    r"(^|[,;:(]\s*|\b(so|and|but|like|also|roughly|just|then|and also)\s+)"
+    r"(what(?:'s| is| are| do| does| did| happens| counts| kind)|wht|how (many|much|long|often"
+    r"|quickly|fast|big|common|soon|do|does|is|are|would|should)|who(?:'s| is| are| does| do)"
+    r"|which|where|when (do|does|is|are|would)|why (do|does|is|are|would)|is there|are there"
+    r"|do (we|you|they|people|users|customers|members)|does (it|this|that|the|anyone)"
+    r"|can (we|i|you)|has anyone|have we|will (we|it|the))\b",
     _FLAGS,
 )
 # A question the candidate asks themselves and then answers ("How do we rank? We use ...").
@@ -206,6 +223,9 @@ PROTOTYPES: dict[str, list[str]] = {
         "what are you doing this weekend",
         "how is your day going",
         "do you enjoy working here",
+        "do you work from home or at the office",
+        "where did you go on holiday",
+        "my commute this morning was terrible",
     ],
 }
 PROTOTYPE_MIN_SIM = {
@@ -285,8 +305,8 @@ def is_question(sentence: str, *, open_floor: bool = False) -> bool:
         return False
     interrogative = bool(_INTERROGATIVE.match(s))
     if s.endswith("?"):
-        if interrogative:
-            return True
+        if interrogative or _INNER_QUESTION.search(s):
+            return not (_HEDGED.match(s) or _HEDGED.search(s[:24]))
         return open_floor and not _HEDGED.search(s)
     return interrogative and len(words(s)) <= 20 and not s.endswith(".")
 
@@ -380,8 +400,8 @@ def classify(
     # short message with one (small talk can borrow a domain word: "did you watch the game?").
     # Most answers name two or more and skip the model (it is the costly part of a turn).
     if use_embeddings and (hits == 0 or (short and hits == 1)):
-        sims, relevance = _similarities(clean, context, short)
-        if hits == 0:
+        sims, relevance = _similarities(clean, context, n_words)
+        if hits == 0 and short:
             for intent in ("injection", "lost", "ask_answer", "next"):
                 if sims.get(intent, 0.0) >= PROTOTYPE_MIN_SIM[intent]:
                     return Classification(
@@ -390,8 +410,16 @@ def classify(
     chat = sims.get("off_topic", 0.0)
     # Off topic: close to small talk and closer to it than to the interview, or (naming nothing
     # of the problem) unrelated to it and not even a tentative answer ("the time, I guess?").
-    chatter = chat >= PROTOTYPE_MIN_SIM["off_topic"] and chat > relevance + 0.1 and hits <= 1
+    chatter = hits <= 1 and (
+        (chat >= PROTOTYPE_MIN_SIM["off_topic"] and chat > relevance + 0.1)
+        or (chat >= CHATTER_LOOSE_SIM and chat > relevance + CHATTER_LEAD)
+    )
     unrelated = hits == 0 and relevance < OFF_TOPIC_MAX_SIM and not _HEDGED.search(clean)
+    if unrelated and split_questions(clean, open_floor=open_floor)[0]:
+        # A question about the work ("how many engineers are on this?") is asked of the
+        # interviewer: answered from the facts, or with "make an assumption"; small talk is
+        # caught by the chatter check.
+        unrelated = False
     if chatter or unrelated:
         questions, _ = split_questions(clean, open_floor=open_floor)
         return Classification("off_topic", f"relevance {relevance:.2f}", questions=tuple(questions))
@@ -405,14 +433,21 @@ def classify(
     return Classification("answer", "statement", answer_text=clean, wants_next=wants_next)
 
 
-def _similarities(text: str, context: str, short: bool) -> tuple[dict[str, float], float]:
+CHATTER_MAX_WORDS = 45
+# Looser small-talk evidence when the message is far closer to small talk than to the problem.
+CHATTER_LOOSE_SIM = 0.40
+CHATTER_LEAD = 0.30  # small talk runs longer than a command ("random q, do you guys...")
+
+
+def _similarities(text: str, context: str, n_words: int) -> tuple[dict[str, float], float]:
     from interviewer.embeddings import get_embedder
 
     emb = get_embedder()
     vec = emb.embed_cached([text[:2000]])[0]
     sims: dict[str, float] = {}
-    if short:
-        for intent, protos in PROTOTYPES.items():
+    for intent, protos in PROTOTYPES.items():
+        limit = CHATTER_MAX_WORDS if intent == "off_topic" else PROTOTYPE_MAX_WORDS
+        if n_words <= limit:
             sims[intent] = float((emb.embed_cached(protos) @ vec).max())
     relevance = 1.0
     if context:
