@@ -171,9 +171,9 @@ def test_three_message_chat_finishes_fast_and_tells_the_candidate(
     assert server.requests >= 1
     print(f"{server.mode}: {elapsed:.1f} s (offline {offline_s:.1f} s), {server.requests} req")
     # What the provider adds: at most one phrasing budget per failing call until the breaker
-    # opens (3 x 6 s when it hangs). The absolute bound is loose because the machine is shared;
-    # on a quiet 2-core machine the whole interview takes well under a minute.
-    assert elapsed - offline_s < 30, f"{server.mode}: {elapsed:.1f} s vs {offline_s:.1f} s"
+    # opens (3 x 6 s when it hangs), plus the LLM path's own retrieval. The absolute bound is
+    # loose because the machine is shared; on a quiet one the interview takes well under 60 s.
+    assert elapsed - offline_s < 45, f"{server.mode}: {elapsed:.1f} s vs {offline_s:.1f} s"
     assert elapsed < 120
 
 
