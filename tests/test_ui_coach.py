@@ -192,3 +192,28 @@ def test_a_reused_session_hash_does_not_carry_the_unlock(server: AppServer, rubr
     assert "Valid" in coach.predict("data.yaml", before, api_name="/coach_validate")
     coach.predict(api_name="/coach_lock")
     assert "Locked" in coach.predict("data.yaml", before, api_name="/coach_validate")
+
+
+def test_parallel_password_guessing_is_serialised_and_locks_the_tab(server: AppServer) -> None:
+    """Last in this file: it leaves this server's unlock throttled for everyone on 127.0.0.1."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    guessers = [Coach(server.url) for _ in range(10)]
+
+    def guess(i: int) -> str:
+        c = guessers[i % len(guessers)]
+        return str(c.api.predict(c.token, f"guess-{i}", api_name="/coach_unlock")[1])
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(guess, range(100)))
+    elapsed = time.monotonic() - start
+    checked = [s for s in statuses if s.startswith("Wrong password")]
+    refused = [s for s in statuses if s.startswith(("Too many", "Coach unlock is locked"))]
+    assert len(checked) + len(refused) == 100
+    # One guess is compared per backoff slot (1 s, then 2, 4, 8 ... s): in the time the 100
+    # requests took, only a handful could be checked; the rest were refused unchecked.
+    assert len(checked) <= 2 + int(elapsed).bit_length(), (len(checked), elapsed)
+    # And right now the tab is locked even for the right password.
+    status = Coach(server.url).api.predict("", PASSWORD, api_name="/coach_unlock")[1]
+    assert status.startswith(("Too many", "Coach unlock is locked")), status
