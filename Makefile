@@ -7,7 +7,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint index install browser espeak postgres clean help
+.PHONY: run test lint index install browser axe espeak postgres clean help
 
 help:
 	@echo "make run    set up, build the guide index if missing, start the app"
@@ -38,6 +38,20 @@ browser:
 	     || echo "chromium could not be installed; the browser test will skip"; \
 	  else echo "chromium not found and cannot be installed here; the browser test will skip"; fi; }
 
+# axe-core (npm registry) for the browser test's accessibility check: only axe.min.js and its
+# licence are kept, in tests/vendor/ (not committed); the check skips with a reason without it.
+AXE_VERSION ?= 4.14.1
+AXE_DIR := tests/vendor/axe-core
+axe:
+	@test -f $(AXE_DIR)/axe.min.js || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null 2>&1 \
+	      && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js package/LICENSE) \
+	    && mkdir -p $(AXE_DIR) && cp $$tmp/package/axe.min.js $$tmp/package/LICENSE $(AXE_DIR)/ \
+	    || echo "axe-core could not be fetched; the accessibility check will skip"; \
+	    rm -rf $$tmp; \
+	  else echo "npm not found; the accessibility check will skip"; fi; }
+
 # espeak-ng: an independent synthetic voice for the speech-recognition test (skips without it).
 espeak:
 	@command -v espeak-ng >/dev/null 2>&1 || { \
@@ -56,7 +70,7 @@ postgres:
 	     || echo "postgresql could not be installed; the PostgreSQL tests will skip"; \
 	  else echo "PostgreSQL server binaries not found; the PostgreSQL tests will skip"; fi; }
 
-test: $(STAMP) browser espeak postgres
+test: $(STAMP) browser axe espeak postgres
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.test_ui_support import (
     CHART,
+    CITATIONS,
     DOWNLOAD_JSON,
     DOWNLOAD_MD,
     REPORT,
@@ -20,6 +21,7 @@ from tests.test_ui_support import (
     STAGE_ANSWERS,
     TOKEN,
     TRACKER,
+    VERDICT,
     AppServer,
     chat_texts,
     client,
@@ -101,8 +103,16 @@ def test_whole_interview_over_the_api(api: Any) -> None:
     assert {t["stage"] for t in before["turns"]} >= set(STAGE_ANSWERS)
     out = api.predict(token, sid, api_name="/end_interview")
     assert chat_texts(out)[-1] == ("assistant", REPORT_POINTER)
-    assert "Interview report" in out[REPORT] and "| Stage" in out[REPORT]
-    assert out[CHART]["visible"] is True and out[CHART]["value"]
+    # The report's layout: verdict (with the score table) first, then the chart, whose alt
+    # text carries the scores, then the sections, folded, and the cited passages.
+    verdict = out[VERDICT]["value"]
+    assert "report" in verdict.lower() and "| Stage" in verdict and out[VERDICT]["visible"]
+    assert out[CHART]["visible"] is True and "alt='Score per stage, 0 to 4: " in out[CHART]["value"]
+    assert "<details class='report-section' open>" in out[REPORT]
+    cites = [c[0] for c in out[CITATIONS]["choices"]]
+    assert cites and cites[0].startswith("[1] ")
+    passage = api.predict(token, sid, cites[0], api_name="/open_citation")
+    assert passage.startswith("**[1] ") and "\n## " in passage and "<!--" not in passage
     transcript = api.predict(token, sid, api_name="/get_transcript")
     report = transcript["report"]
     assert report and 0 <= report["overall"] <= 4
@@ -121,11 +131,11 @@ def test_whole_interview_over_the_api(api: Any) -> None:
     row = next(r for r in rows if r[0] == sid)
     assert row[2] == "finished" and row[4] != ""
     # The history tab reopens it read-only, with its report; other browsers cannot.
-    chat, report_md, chart = api.predict(token, sid, api_name="/open_session")
-    assert [m for m in chat if m["role"] == "user"] and "Interview report" in report_md
-    assert chart is not None
+    chat, report_md, chart, verdict, _ = api.predict(token, sid, api_name="/open_session")
+    assert [m for m in chat if m["role"] == "user"] and "| Stage" in verdict
+    assert "<details" in report_md and chart and "alt=" in chart
     stranger = api.predict("", "random", "offline", api_name="/start_interview")[TOKEN]
-    chat, report_md, chart = api.predict(stranger, sid, api_name="/open_session")
+    chat, report_md, chart, _, _ = api.predict(stranger, sid, api_name="/open_session")
     assert "unknown session" in chat[-1]["content"][0]["text"] and report_md == ""
     assert chart is None
     out = api.predict(token, sid, "one more thing", api_name="/send_message")

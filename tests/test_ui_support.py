@@ -166,6 +166,9 @@ def client(url: str) -> Any:
 
 # The tuple every candidate endpoint returns (ui.candidate.CandidateTab.outputs).
 TOKEN, SESSION, CHAT, TRACKER, STATUS, REPORT, CHART, DOWNLOAD_MD, DOWNLOAD_JSON = range(9)
+# Then: the collapsed earlier stages, the "where you are" line, the report's verdict, its
+# citations (buttons and layout come last and are not API values).
+EARLIER, FLOW, VERDICT, CITATIONS = range(9, 13)
 
 
 def chat_texts(result: tuple[Any, ...]) -> list[tuple[str, str]]:

@@ -228,8 +228,10 @@ def test_candidate_transcript_hides_grading_data_until_the_report() -> None:
 def test_chat_messages_and_tracker() -> None:
     turns = _transcript()["turns"]
     chat = render.chat_messages(turns)  # type: ignore[arg-type]
-    assert [m["role"] for m in chat] == ["assistant", "user"]
-    assert chat[0]["content"].startswith("**Stage 1/8")
+    # The stage heading is its own message, never merged into the interviewer's question.
+    assert [m["role"] for m in chat] == ["assistant", "assistant", "user"]
+    assert chat[0]["content"] == "**Stage 1/8 · Clarify requirements & scope**"
+    assert chat[1]["content"] == "Q?"
     view = {
         "id": "abc",
         "problem_title": "P <b>",

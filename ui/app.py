@@ -20,6 +20,7 @@ from ui.coach import build_coach_tab  # noqa: E402
 from ui.context import AppContext  # noqa: E402
 from ui.history import build_history_tab, wire_history_tab  # noqa: E402
 from ui.identity import configured_secret  # noqa: E402
+from ui.page_assets import PAGE_CSS, PAGE_HEAD  # noqa: E402
 
 TITLE = "ML system design mock interview"
 SYSTEM_FONTS = [
@@ -119,7 +120,8 @@ def launch(
         app_kwargs={"middleware": [Middleware(SecurityHeaders)]},
         footer_links=["api", "settings"],
         theme=theme(),
-        css=CSS,
+        css=CSS + PAGE_CSS,
+        head=PAGE_HEAD,
     )
     if block:
         demo.block_thread()

@@ -8,13 +8,15 @@ the page and API clients always see one consistent state. The layout is in ``can
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
 from interviewer.errors import InterviewerError
-from ui import render
+from interviewer.session.progress import stage_progress
+from ui import render, report_view
 from ui.charts import stage_scores_figure
 from ui.context import AppContext, check_message, log
 from ui.identity import ensure_token
@@ -22,7 +24,8 @@ from ui.voice import answer_meta
 
 HINT = (
     "Answer in your own words. Ask clarifying questions whenever you need facts. "
-    "**Next stage** moves on when you are done; **End interview** writes your report."
+    "**Enter** sends, **Shift+Enter** starts a new line. **Next stage** moves on when you are "
+    "done; **End interview** writes your report."
 )
 
 
@@ -41,14 +44,44 @@ def report_markdown(ctx: AppContext, user: str, sid: str, view: Any) -> str:
     return body
 
 
+# Updates are plain dicts (gr.update), not component objects: building Gradio components per
+# turn cost ~20 ms of every reply.
 def _no_chart() -> Any:
-    return gr.Plot(value=None, visible=False)
+    return gr.update(value="", visible=False)
 
 
 def _hidden_downloads() -> tuple[Any, Any]:
     return (
-        gr.DownloadButton(value=None, visible=False),
-        gr.DownloadButton(value=None, visible=False),
+        gr.update(value=None, visible=False),
+        gr.update(value=None, visible=False),
+    )
+
+
+def chart_html(scores: dict[str, float]) -> str:
+    """The stage chart as an <img> whose alt text carries the scores (a Plot's cannot)."""
+    import base64
+    import io
+
+    figure = stage_scores_figure(scores)
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png")
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    alt = report_view.chart_alt_text(scores)
+    return (
+        f"<figure class='report-chart'><img src='data:image/png;base64,{data}' "
+        f"alt='{html.escape(alt, quote=True)}' width='700' height='360'>"
+        f"<figcaption class='sr-only'>{html.escape(alt)}</figcaption></figure>"
+    )
+
+
+def _controls(view: Any | None) -> tuple[Any, Any, Any]:
+    """Send, Next stage, End: enabled only when they make sense."""
+    live = view is not None and not render.field(view, "finished")
+    in_wrapup = live and render.field(view, "stage") == "wrapup"
+    return (
+        gr.update(interactive=live),
+        gr.update(interactive=live and not in_wrapup),
+        gr.update(interactive=live),
     )
 
 
@@ -58,8 +91,14 @@ def session_outputs(
     view: Any | None,
     notes: list[str] | None = None,
     extra: list[dict[str, Any]] | None = None,
+    *,
+    earlier_known: int | None = None,
 ) -> tuple[Any, ...]:
-    """The whole candidate-tab state for ``view`` (None: no interview yet)."""
+    """The whole candidate-tab state for ``view`` (None: no interview yet).
+
+    ``earlier_known``: how many earlier messages the page already holds in its collapsed
+    "Earlier" view; when unchanged, that view is not sent again (payload stays flat).
+    """
     notes_md = [render.note(n) for n in notes or [] if n]
     if view is None:
         return (
@@ -71,10 +110,18 @@ def session_outputs(
             "",
             _no_chart(),
             *_hidden_downloads(),
+            gr.update(value=None),
+            "",
+            gr.update(value="", visible=False),
+            gr.update(choices=[], value=None),
+            *_controls(None),
+            gr.update(visible=False),
         )
     sid = str(render.field(view, "id"))
     user = str(render.field(view, "user", "") or ctx.user(token))
-    chat = render.chat_messages(render.field(view, "turns") or []) + (extra or []) + notes_md
+    earlier, recent = render.split_chat(render.field(view, "turns") or [])
+    chat = recent + (extra or []) + notes_md
+    earlier_out = gr.skip() if earlier_known == len(earlier) else gr.update(value=earlier)
     finished = bool(render.field(view, "finished"))
     title = render.field(view, "problem_title", "")
     if not finished:
@@ -88,22 +135,35 @@ def session_outputs(
             "",
             _no_chart(),
             *_hidden_downloads(),
+            earlier_out,
+            render.flow_note(view),
+            gr.update(value="", visible=False),
+            gr.update(choices=[], value=None),
+            *_controls(view),
+            gr.update(visible=False),
         )
     status = f"**{title}** · session `{sid}` · finished: your report is below."
     report_md = report_markdown(ctx, user, sid, view)
-    figure = stage_scores_figure(render.stage_scores(render.field(view, "report")))
+    scores = render.stage_scores(render.field(view, "report"))
     transcript = render.candidate_transcript(ctx.service().transcript(sid, user=user), True)
     md_path, json_path = render.write_exports(transcript, report_md)
+    cites = report_view.citations(report_md)
     return (
         token,
         sid,
         chat,
         render.tracker_html(view),
         status,
-        report_md,
-        gr.Plot(value=figure, visible=True),
-        gr.DownloadButton(value=md_path, visible=True),
-        gr.DownloadButton(value=json_path, visible=True),
+        report_view.report_body_markdown(report_md),
+        gr.update(value=chart_html(scores), visible=True),
+        gr.update(value=md_path, visible=True),
+        gr.update(value=json_path, visible=True),
+        earlier_out,
+        "",
+        gr.update(value=report_view.verdict_markdown(report_md), visible=True),
+        gr.update(choices=[c.label for c in cites], value=None),
+        *_controls(view),
+        gr.update(visible=True),
     )
 
 
@@ -147,6 +207,51 @@ def _keep(message: Any) -> str:
     return repair_text(message) if isinstance(message, str) and len(message) <= 200_000 else ""
 
 
+_OUTPUT_NAMES = (
+    "user_state", "session_state", "chatbot", "tracker", "status", "report", "chart",
+    "download_md", "download_json", "earlier", "flow", "verdict", "citations", "send",
+    "next_stage", "end", "report_area",
+)  # fmt: skip
+
+
+def _answered_here(view: Any) -> bool:
+    stage = render.field(view, "stage")
+    progress = stage_progress(
+        render.field(view, "turns") or [], stage, False, render.field(view, "stage_times") or {}
+    )
+    return stage not in {p.id for p in progress} or any(
+        p.id == stage and p.answers for p in progress
+    )
+
+
+def confirm_end_text(view: Any) -> str:
+    done = sum(
+        1
+        for p in stage_progress(
+            render.field(view, "turns") or [], render.field(view, "stage"), False, {}
+        )
+        if p.answers
+    )
+    return (
+        f"End the interview now and get your report? You have answered {done} of 8 stages; "
+        "the stages you have not reached count as not covered."
+    )
+
+
+def _confirm(question: str, action: str) -> tuple[Any, ...]:
+    yes = {"end": "Yes, end and show my report", "next": "Yes, skip it", "start": "Yes, start"}
+    return (
+        gr.update(visible=True),
+        f"**Please confirm.** {question}",
+        gr.update(value=yes.get(action, "Yes")),
+        action,
+    )
+
+
+def _confirm_hidden() -> tuple[Any, ...]:
+    return gr.update(visible=False), "", gr.update(), ""
+
+
 # ------------------------------------------------------------------------------ handlers
 
 
@@ -166,12 +271,16 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             return _guard(ctx, token, "", exc)
 
     def send_message(user_token: Any, session_id: Any, message: Any) -> Iterator[tuple[Any, ...]]:
+        """The answer box is emptied in the browser when the message leaves it, so this never
+        writes to it on success (text typed while the reply is on its way is kept); a refused
+        message comes back into the box so it can be edited."""
         token = ensure_token(user_token)
         sid = session_id if isinstance(session_id, str) else ""
         try:
             user, sid = ctx.owned_session(token, sid)
             svc = ctx.service_for(sid)
             view = svc.get(sid, user=user)
+            known = len(render.split_chat(render.field(view, "turns") or [])[0])
             text, problem = check_message(message, ctx.settings.max_answer_chars)
             if text is None:
                 keep = "" if problem and "binary" in problem else _keep(message)
@@ -181,20 +290,63 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
                 note = "This interview has finished. Start a new one to practise again."
                 yield (*session_outputs(ctx, token, view, notes=[note]), _keep(message))
                 return
-            pending = [{"role": "user", "content": text}]
-            yield (*session_outputs(ctx, token, view, extra=pending), "")
+            pending = [{"role": "user", "content": text}, {"role": "assistant", "content": "…"}]
+            yield (
+                *session_outputs(ctx, token, view, extra=pending, earlier_known=known),
+                gr.skip(),
+            )
             ctx.wait_ready()
-            streamed = ""
             spoken = answer_meta(ctx, svc, user, sid, text)  # recordings behind this answer
-            for chunk in svc.respond_stream(sid, text, user=user, **spoken):
-                streamed += chunk
-                reply = {"role": "assistant", "content": streamed}
-                yield (*session_outputs(ctx, token, view, extra=[*pending, reply]), "")
-            # The stored turns are the truth (stage headings, several interviewer turns).
-            view = svc.get(sid, user=user)
-            yield (*session_outputs(ctx, token, view, notes=_llm_notice(svc)), "")
+            svc.respond(sid, text, user=user, **spoken)
+            # The stored turns are the truth: each interviewer turn its own message.
+            after = svc.get(sid, user=user)
+            yield (*session_outputs(ctx, token, after, earlier_known=known), gr.skip())
         except Exception as exc:
             yield (*_guard(ctx, token, sid, exc), _keep(message))
+
+    def ask_or_do(
+        user_token: Any, session_id: Any, action: Any, problem: Any = None, provider: Any = None
+    ) -> tuple[Any, ...]:
+        """The page's Start / Next / End buttons: ask first when the action loses something
+        (ending early, skipping an unanswered stage, leaving an unfinished interview)."""
+        token = ensure_token(user_token)
+        sid = session_id if isinstance(session_id, str) else ""
+        view = _current_view(ctx, token, sid)
+        live = view is not None and not render.field(view, "finished")
+        question = ""
+        if action == "end" and live:
+            question = confirm_end_text(view)
+        elif action == "next" and live and not _answered_here(view):
+            question = (
+                f"You have not answered **{render.where_you_are(view)}** yet. "
+                "Skip it and move to the next stage?"
+            )
+        elif action == "start" and live:
+            question = (
+                f"Start a new interview? Your current one (**{render.where_you_are(view)}**) "
+                "is kept: **History → Resume** carries on with it."
+            )
+        if question:
+            return (*[gr.skip()] * len(_OUTPUT_NAMES), *_confirm(question, action))
+        return (*do_action(token, sid, action, problem, provider), *_confirm_hidden())
+
+    def confirm_action(
+        user_token: Any, session_id: Any, action: Any, problem: Any = None, provider: Any = None
+    ) -> tuple[Any, ...]:
+        token = ensure_token(user_token)
+        sid = session_id if isinstance(session_id, str) else ""
+        return (*do_action(token, sid, action, problem, provider), *_confirm_hidden())
+
+    def do_action(
+        token: str, sid: str, action: Any, problem: Any, provider: Any
+    ) -> tuple[Any, ...]:
+        if action == "start":
+            return start_interview(token, problem, provider)
+        if action == "next":
+            return next_stage(token, sid)
+        if action == "end":
+            return end_interview(token, sid)
+        return tuple([gr.skip()] * len(_OUTPUT_NAMES))
 
     def next_stage(user_token: Any, session_id: Any) -> tuple[Any, ...]:
         token = ensure_token(user_token)
@@ -253,6 +405,20 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
         except InterviewerError as exc:
             return {"error": str(exc)}
 
+    def open_citation(user_token: Any, session_id: Any, choice: Any) -> str:
+        """A cited guide passage of this session's report, for the side panel."""
+        if not choice:
+            return report_view.passage_markdown(None, ctx.settings.corpus_dir)
+        try:
+            user, sid = ctx.owned_session(user_token, session_id)
+            view = ctx.service().get(sid, user=user)
+            if not render.field(view, "finished"):
+                return "_The report's passages open once the interview has finished._"
+            cite = report_view.find_citation(report_markdown(ctx, user, sid, view), choice)
+            return report_view.passage_markdown(cite, ctx.settings.corpus_dir)
+        except InterviewerError as exc:
+            return f"_{exc}_"
+
     def refresh_tracker(user_token: Any, session_id: Any) -> str:
         try:
             user, sid = ctx.owned_session(user_token, session_id)
@@ -265,11 +431,14 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
         for f in (
             start_interview,
             send_message,
+            ask_or_do,
+            confirm_action,
             next_stage,
             end_interview,
             resume_session,
             restore_page,
             get_transcript,
+            open_citation,
             refresh_tracker,
         )
     }

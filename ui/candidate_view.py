@@ -28,9 +28,25 @@ class CandidateTab:
     tracker: gr.HTML
     status: gr.Markdown
     report: gr.Markdown
-    chart: gr.Plot
+    chart: gr.HTML
     download_md: gr.DownloadButton
     download_json: gr.DownloadButton
+    earlier: gr.Chatbot
+    flow: gr.Markdown
+    verdict: gr.Markdown
+    citations: gr.Dropdown
+    passage: gr.Markdown
+    report_area: gr.Column
+    confirm_box: gr.Column
+    confirm_text: gr.Markdown
+    confirm_yes: gr.Button
+    confirm_no: gr.Button
+    confirm_action: gr.Textbox
+    pending: gr.Textbox  # the message on its way (the answer box is emptied at once)
+    api_start: gr.Button  # hidden: the API's direct start / next / end (no confirmation)
+    api_next: gr.Button
+    api_end: gr.Button
+    print_btn: gr.Button
     voice: VoiceControls | None = None
 
     @property
@@ -45,7 +61,20 @@ class CandidateTab:
             self.chart,
             self.download_md,
             self.download_json,
+            self.earlier,
+            self.flow,
+            self.verdict,
+            self.citations,
+            # Not values, so API clients do not see these: keep them last.
+            self.send,
+            self.next_stage,
+            self.end,
+            self.report_area,
         ]
+
+    @property
+    def confirm_outputs(self) -> list[Any]:
+        return [self.confirm_box, self.confirm_text, self.confirm_yes, self.confirm_action]
 
 
 # ------------------------------------------------------------------------------ layout
@@ -85,11 +114,20 @@ def build_candidate_tab(
                     "Start interview", variant="primary", scale=1, elem_id="start-btn"
                 )
             status = gr.Markdown(HINT, elem_id="status")
+            with gr.Accordion("Earlier in this interview", open=False, elem_id="earlier-box"):
+                earlier = gr.Chatbot(
+                    label="Earlier stages",
+                    height=360,
+                    elem_id="earlier-chat",
+                    feedback_options=None,
+                    layout="bubble",
+                    buttons=[],
+                )
             chatbot = gr.Chatbot(
                 label="Interview",
                 height=520,
                 elem_id="chat",
-                buttons=["copy"],
+                buttons=[],
                 feedback_options=None,
                 layout="bubble",
                 placeholder="Your interview will appear here.",
@@ -99,24 +137,57 @@ def build_candidate_tab(
                     placeholder="Type your answer or a clarifying question…",
                     lines=3,
                     max_lines=12,
-                    show_label=False,
+                    label="Your answer",
+                    info="Enter sends · Shift+Enter for a new line",
                     scale=5,
                     elem_id="answer-box",
                 )
                 mic = mic_input()
-                send = gr.Button("Send", variant="primary", scale=1, elem_id="send-btn")
+                send = gr.Button(
+                    "Send", variant="primary", scale=1, elem_id="send-btn", interactive=False
+                )
+            pending = gr.Textbox(visible=False, elem_id="pending-message")
             voice = reply_controls(mic)
-            with gr.Row():
-                next_btn = gr.Button("Next stage ▶", elem_id="next-btn")
-                end = gr.Button("End interview ■", variant="stop", elem_id="end-btn")
+            flow = gr.Markdown("", elem_id="flow-note")
+            with gr.Row(elem_id="stage-controls"):
+                next_btn = gr.Button("Next stage ▶", elem_id="next-btn", interactive=False)
+                gr.HTML("", elem_classes=["control-gap"], padding=False)
+                end = gr.Button(
+                    "End interview ■", variant="stop", elem_id="end-btn", interactive=False
+                )
+            with gr.Column(visible=False, elem_id="confirm-box") as confirm_box:
+                confirm_text = gr.Markdown("", elem_id="confirm-text")
+                with gr.Row():
+                    confirm_no = gr.Button("No, keep going", elem_id="confirm-no")
+                    confirm_yes = gr.Button("Yes", variant="stop", elem_id="confirm-yes")
+                confirm_action = gr.Textbox(visible=False)
+            with gr.Row(visible=False):
+                api_start = gr.Button("start (API)")
+                api_next = gr.Button("next (API)")
+                api_end = gr.Button("end (API)")
         with gr.Column(scale=2, min_width=280):
             tracker = gr.HTML(render.tracker_html(None), elem_id="tracker")
-    with gr.Column(elem_id="report-area"):
-        report = gr.Markdown("", elem_id="report")
-        chart = gr.Plot(label="Stage scores", format="png", elem_id="report-chart", visible=False)
-        with gr.Row():
+    with gr.Column(elem_id="report-area", visible=False) as report_area:
+        verdict = gr.Markdown("", elem_id="report-verdict", visible=False)
+        chart = gr.HTML("", elem_id="report-chart", visible=False)
+        with gr.Row(elem_id="report-row", elem_classes=["report-row"]):
+            with gr.Column(scale=3, min_width=320):
+                report = gr.Markdown("", elem_id="report")
+            with gr.Column(
+                scale=2, min_width=280, elem_id="citation-panel", elem_classes=["citation-panel"]
+            ):
+                citations = gr.Dropdown(
+                    choices=[],
+                    label="Open a cited guide passage",
+                    elem_id="citation-choice",
+                )
+                passage = gr.Markdown(
+                    "_Pick a citation to read the passage here._", elem_id="passage"
+                )
+        with gr.Row(elem_id="report-actions"):
             download_md = gr.DownloadButton("Download transcript (.md)", visible=False)
             download_json = gr.DownloadButton("Download transcript (.json)", visible=False)
+            print_btn = gr.Button("Print / save as PDF", elem_id="print-btn")
     tab = CandidateTab(
         user_state,
         session_state,
@@ -134,42 +205,106 @@ def build_candidate_tab(
         chart,
         download_md,
         download_json,
+        earlier,
+        flow,
+        verdict,
+        citations,
+        passage,
+        report_area,
+        confirm_box,
+        confirm_text,
+        confirm_yes,
+        confirm_no,
+        confirm_action,
+        pending,
+        api_start,
+        api_next,
+        api_end,
+        print_btn,
     )
     tab.voice = voice
     return tab
 
 
+# The answer box empties the moment a message leaves it (in the browser, no round trip), so
+# nothing typed afterwards is ever overwritten by the reply.
+TAKE_MESSAGE_JS = '(m) => ["", m]'
+PRINT_JS = "() => { window.print(); }"
+
+
+def _asker(ask_or_do: Any, action: str) -> Any:
+    def ask(token: Any, sid: Any, _pending: Any, problem: Any, provider: Any) -> tuple[Any, ...]:
+        return ask_or_do(token, sid, action, problem, provider)
+
+    ask.__name__ = f"ask_{action}"
+    return ask
+
+
 def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
     h = make_handlers(ctx)
     ids = [tab.user_state, tab.session_state]
-    started = tab.start.click(
+    outs = tab.outputs
+    # The API keeps its direct endpoints (clients confirm on their side).
+    started = tab.api_start.click(
         h["start_interview"],
         [tab.user_state, tab.problem, tab.provider],
-        tab.outputs,
+        outs,
         api_name="start_interview",
     )
-    sent = tab.send.click(
-        h["send_message"],
-        [*ids, tab.message],
-        [*tab.outputs, tab.message],
-        api_name="send_message",
-        trigger_mode="once",
-        show_progress="minimal",
-    )
-    submitted = tab.message.submit(
-        h["send_message"],
-        [*ids, tab.message],
-        [*tab.outputs, tab.message],
+    moved = tab.api_next.click(h["next_stage"], ids, outs, api_name="next_stage")
+    ended = tab.api_end.click(h["end_interview"], ids, outs, api_name="end_interview")
+    # The page's buttons ask first when the action would lose something.
+    action_inputs = [*ids, tab.confirm_action, tab.problem, tab.provider]
+    ui_events = []
+    for button, action in ((tab.start, "start"), (tab.next_stage, "next"), (tab.end, "end")):
+        name = f"ask_{action}"
+        ui_events.append(
+            button.click(
+                _asker(h["ask_or_do"], action),
+                action_inputs,
+                [*outs, *tab.confirm_outputs],
+                api_name=name,
+                api_visibility="private",
+            )
+        )
+    confirmed = tab.confirm_yes.click(
+        h["confirm_action"],
+        action_inputs,
+        [*outs, *tab.confirm_outputs],
         api_visibility="private",
-        trigger_mode="once",
-        show_progress="minimal",
     )
-    moved = tab.next_stage.click(h["next_stage"], ids, tab.outputs, api_name="next_stage")
-    ended = tab.end.click(h["end_interview"], ids, tab.outputs, api_name="end_interview")
+    tab.confirm_no.click(
+        lambda: (gr.Column(visible=False), "", gr.Button(), ""),
+        None,
+        tab.confirm_outputs,
+        api_visibility="private",
+        queue=False,
+    )
+    send_io = dict(
+        fn=h["send_message"],
+        inputs=[*ids, tab.pending],
+        outputs=[*outs, tab.message],
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+    sent = tab.send.click(
+        None, [tab.message], [tab.message, tab.pending], js=TAKE_MESSAGE_JS, queue=False
+    ).then(**send_io, api_name="send_message")
+    submitted = tab.message.submit(
+        None, [tab.message], [tab.message, tab.pending], js=TAKE_MESSAGE_JS, queue=False
+    ).then(**send_io, api_visibility="private")
     if tab.voice is not None:
-        events = [sent, submitted, started, moved, ended]
+        events = [sent, submitted, started, moved, ended, *ui_events, confirmed]
         h.update(wire_voice(ctx, tab.voice, tab.user_state, tab.session_state, tab.message, events))
     gr.api(h["get_transcript"], api_name="get_transcript")
+    tab.citations.change(
+        h["open_citation"],
+        [*ids, tab.citations],
+        tab.passage,
+        api_name="open_citation",
+        show_progress="hidden",
+    )
+    tab.print_btn.click(None, None, None, js=PRINT_JS, queue=False)
     # The tracker's clocks move while the candidate thinks; a cheap read every 20 s.
     timer = gr.Timer(20)
     timer.tick(

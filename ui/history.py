@@ -13,10 +13,11 @@ from typing import Any
 import gradio as gr
 
 from interviewer.errors import InterviewerError
-from ui import render
-from ui.candidate import report_markdown
+from interviewer.voice.storage import delete_session_audio
+from ui import render, report_view
+from ui.candidate import chart_html, report_markdown
 from ui.candidate_view import CandidateTab
-from ui.charts import progress_figure, stage_scores_figure
+from ui.charts import progress_figure
 from ui.context import AppContext, log
 from ui.identity import ensure_token
 
@@ -35,7 +36,16 @@ class HistoryTab:
     progress: gr.Plot
     viewer: gr.Chatbot
     report: gr.Markdown
-    chart: gr.Plot
+    chart: gr.HTML
+    verdict: gr.Markdown
+    citations: gr.Dropdown
+    passage: gr.Markdown
+    delete: gr.Button
+    confirm_box: gr.Column
+    confirm_text: gr.Markdown
+    confirm_yes: gr.Button
+    confirm_no: gr.Button
+    print_btn: gr.Button
 
 
 def _finished_report(ctx: AppContext, summary: Any) -> dict[str, Any]:
@@ -82,45 +92,109 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
         return token, rows, picker, progress_figure(points)
 
     def open_session(user_token: Any, session_id: Any) -> tuple[Any, ...]:
-        """A read-only look at a session: the transcript, and the report if it has one."""
+        """A read-only look at a session at full width: the report first (verdict, chart,
+        sections), then the transcript; an unfinished one only shows its transcript."""
         token = ensure_token(user_token)
         try:
             user, sid = ctx.owned_session(token, session_id)
             view = ctx.service().get(sid, user=user)
         except InterviewerError as exc:
             gr.Warning(str(exc))
-            return [render.note(str(exc))], "", None
+            return [render.note(str(exc))], "", None, "", gr.Dropdown(choices=[], value=None)
         chat = render.chat_messages(render.field(view, "turns") or [])
         if not render.field(view, "finished"):
-            return chat, "_This interview is not finished yet: **Resume** carries on._", None
-        figure = stage_scores_figure(render.stage_scores(render.field(view, "report")))
-        return chat, report_markdown(ctx, user, sid, view), figure
+            note = "_This interview is not finished yet: **Resume** carries on._"
+            return chat, "", None, note, gr.Dropdown(choices=[], value=None)
+        report_md = report_markdown(ctx, user, sid, view)
+        scores = render.stage_scores(render.field(view, "report"))
+        cites = report_view.citations(report_md)
+        return (
+            chat,
+            report_view.report_body_markdown(report_md),
+            chart_html(scores),
+            report_view.verdict_markdown(report_md),
+            gr.Dropdown(choices=[c.label for c in cites], value=None),
+        )
 
-    return {"list_sessions": list_sessions, "open_session": open_session}
+    def delete_session(user_token: Any, session_id: Any) -> tuple[Any, ...]:
+        """Delete one of this browser's sessions: its turns, its transcript and its audio."""
+        token = ensure_token(user_token)
+        try:
+            _user, sid = ctx.owned_session(token, session_id)
+            ctx.service().store.delete(sid)
+            delete_session_audio(ctx.settings.data_dir, sid)
+            render.remove_exports(sid)
+            with _cache_lock:
+                for key in [k for k in _report_cache if k[0] == sid]:
+                    del _report_cache[key]
+            gr.Info("Interview deleted.")
+        except InterviewerError as exc:
+            gr.Warning(str(exc))
+        return list_sessions(token)
+
+    return {
+        "list_sessions": list_sessions,
+        "open_session": open_session,
+        "delete_session": delete_session,
+    }
 
 
 def build_history_tab() -> HistoryTab:
     gr.Markdown(
         "Your interviews in this browser. Pick one to reopen its transcript and report, "
-        "or resume an unfinished one."
+        "resume an unfinished one, or delete one (with its transcript and recordings)."
     )
     with gr.Row():
         # Choices are filled per browser; ownership is checked by the handlers, not the list.
         picker = gr.Dropdown(
             choices=[], label="Session", scale=4, elem_id="history-picker", allow_custom_value=True
         )
-        open_btn = gr.Button("Open", scale=1)
+        open_btn = gr.Button("Open", scale=1, elem_id="history-open")
         resume = gr.Button("Resume", variant="primary", scale=1)
         refresh = gr.Button("Refresh", scale=1)
-    table = gr.Dataframe(headers=HEADERS, value=[], interactive=False, wrap=True, label="Sessions")
-    progress = gr.Plot(label="Progress", format="png")
-    with gr.Row():
-        with gr.Column(scale=3):
-            viewer = gr.Chatbot(label="Transcript", height=420, feedback_options=None)
-        with gr.Column(scale=2):
-            report = gr.Markdown("")
-            chart = gr.Plot(label="Stage scores", format="png")
-    return HistoryTab(refresh, table, picker, open_btn, resume, progress, viewer, report, chart)
+        delete = gr.Button("Delete…", scale=1, elem_id="history-delete")
+    with gr.Column(visible=False, elem_id="history-confirm") as confirm_box:
+        confirm_text = gr.Markdown("")
+        with gr.Row():
+            confirm_no = gr.Button("No, keep it")
+            confirm_yes = gr.Button("Yes, delete it", variant="stop", elem_id="history-delete-yes")
+    table = gr.Dataframe(
+        headers=HEADERS,
+        value=[],
+        interactive=False,
+        wrap=True,
+        label="Sessions",
+        elem_id="history-table",
+        column_widths=["16%", "30%", "24%", "18%", "12%"],
+    )
+    gr.Markdown("### Progress over your finished interviews")
+    progress = gr.Plot(label="Progress", format="png", show_label=False)
+    # A reopened report reads at the page's full width: verdict and chart, then the sections
+    # beside the cited passages, then the transcript.
+    with gr.Column(elem_id="history-report-area"):
+        verdict = gr.Markdown("", elem_id="history-verdict")
+        chart = gr.HTML("", elem_id="history-chart")
+        with gr.Row(elem_id="history-report-row", elem_classes=["report-row"]):
+            with gr.Column(scale=3, min_width=320):
+                report = gr.Markdown("", elem_id="history-report")
+            with gr.Column(
+                scale=2,
+                min_width=280,
+                elem_id="history-citation-panel",
+                elem_classes=["citation-panel"],
+            ):
+                citations = gr.Dropdown(
+                    choices=[], label="Open a cited guide passage", elem_id="history-citation"
+                )
+                passage = gr.Markdown("_Pick a citation to read the passage here._")
+        print_btn = gr.Button("Print / save as PDF", elem_id="history-print-btn")
+        viewer = gr.Chatbot(
+            label="Transcript", height=420, feedback_options=None, buttons=[], layout="bubble"
+        )
+    return HistoryTab(
+        refresh, table, picker, open_btn, resume, progress, viewer, report, chart, verdict,
+        citations, passage, delete, confirm_box, confirm_text, confirm_yes, confirm_no, print_btn,
+    )  # fmt: skip
 
 
 def wire_history_tab(
@@ -138,9 +212,35 @@ def wire_history_tab(
     tab.open.click(
         h["open_session"],
         [cand.user_state, tab.picker],
-        [tab.viewer, tab.report, tab.chart],
+        [tab.viewer, tab.report, tab.chart, tab.verdict, tab.citations],
         api_name="open_session",
     )
+    tab.citations.change(
+        candidate_handlers["open_citation"],
+        [cand.user_state, tab.picker, tab.citations],
+        tab.passage,
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    tab.print_btn.click(None, None, None, js="() => { window.print(); }", queue=False)
+
+    def ask_delete(session_id: Any) -> tuple[Any, ...]:
+        if not session_id:
+            return gr.Column(visible=False), ""
+        return gr.Column(visible=True), (
+            f"**Delete session `{session_id}`?** Its transcript, report and recordings are "
+            "removed for good."
+        )
+
+    tab.delete.click(
+        ask_delete, tab.picker, [tab.confirm_box, tab.confirm_text], api_visibility="private"
+    )
+    tab.confirm_no.click(
+        lambda: gr.Column(visible=False), None, tab.confirm_box, api_visibility="private"
+    )
+    tab.confirm_yes.click(
+        h["delete_session"], [cand.user_state, tab.picker], listing, api_name="delete_session"
+    ).then(lambda: gr.Column(visible=False), None, tab.confirm_box, api_visibility="private")
 
     def resume(user_token: Any, session_id: Any) -> tuple[Any, ...]:
         out = candidate_handlers["resume_session"](user_token, session_id)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from interviewer.session.progress import moved_on_by_interviewer, stage_progress
 from interviewer.stages import STAGES, WRAP_UP_MINUTES
 from ui.safe_text import inert_markdown
 
@@ -68,10 +69,50 @@ def chat_messages(turns: Iterable[Any]) -> list[ChatMessage]:
             out.append({"role": "assistant", "content": REPORT_POINTER})
             continue
         if stage and stage != seen_stage:
-            text = f"**{stage_heading(stage)}**\n\n{text}"
+            # The heading is its own message: a follow-up left unanswered and the next stage's
+            # opening must never read as one bubble.
+            out.append(heading_message(stage))
         seen_stage = stage or seen_stage
         out.append({"role": "assistant", "content": text})
     return out
+
+
+def heading_message(stage_id: str) -> ChatMessage:
+    return {"role": "assistant", "content": f"**{stage_heading(stage_id)}**"}
+
+
+def split_chat(turns: Sequence[Any]) -> tuple[list[ChatMessage], list[ChatMessage]]:
+    """``chat_messages(turns)`` cut in two: (earlier, recent).
+
+    The page shows in full the stage the candidate last spoke in and everything after it;
+    the earlier messages sit in a collapsed "Earlier in this interview" view that changes only
+    when this cut moves. So a turn sends a bounded payload however long the interview has run.
+    A stage with very many messages is cut in fixed chunks of ``WINDOW_CHUNK`` (stable cuts).
+    """
+    messages = chat_messages(turns)
+    # chat_messages adds one heading message per stage change; find them from the turns.
+    starts: list[int] = []
+    spoke = -1
+    i, seen = 0, None
+    for turn in turns:
+        stage = field(turn, "stage")
+        role = field(turn, "role")
+        if role != "candidate" and field(turn, "kind") != "report" and stage and stage != seen:
+            starts.append(i)
+            i += 1
+        if role != "candidate" and field(turn, "kind") != "report":
+            seen = stage or seen
+        if role == "candidate":
+            spoke = i
+        i += 1
+    start = max((s for s in starts if s <= spoke), default=0)
+    extra = len(messages) - start
+    if extra > 2 * WINDOW_CHUNK:
+        start += ((extra - WINDOW_CHUNK) // WINDOW_CHUNK) * WINDOW_CHUNK
+    return messages[:start], messages[start:]
+
+
+WINDOW_CHUNK = 20
 
 
 def stage_heading(stage_id: str) -> str:
@@ -114,40 +155,67 @@ def tracker_html(view: Any | None) -> str:
     current = field(view, "stage")
     finished = bool(field(view, "finished"))
     times: Mapping[str, Any] = field(view, "stage_times") or {}
-    ids = [s.id for s in STAGES]
-    cur_index = ids.index(current) if current in ids else len(ids)
+    progress = stage_progress(field(view, "turns") or [], current, finished, times)
     rows = []
-    for i, stage in enumerate(STAGES):
-        info = times.get(stage.id) or {}
-        used = float(field(info, "elapsed_s", 0.0) or 0.0)
-        budget = float(field(info, "budget_s", stage.minutes * 60) or stage.minutes * 60)
-        if i < cur_index or (finished and i == cur_index):
-            mark, cls = "✓ done", "done"
-        elif i == cur_index:
-            mark, cls = "▶ now", "now"
-        elif finished:
-            mark, cls = "skipped", "todo"
-        else:
-            mark, cls = "", "todo"
-        over = " over" if used > budget and used > 0 else ""
+    for i, p in enumerate(progress):
+        over = " over" if p.elapsed_s > p.budget_s and p.elapsed_s > 0 else ""
+        cls = {"now": "now", "answered": "done"}.get(p.status, p.status.replace("_", "-"))
+        why = f" title='{html.escape(p.reason)}'" if p.reason else ""
+        current_attr = " aria-current='step'" if p.status == "now" else ""
         rows.append(
-            f"<tr class='{cls}'><td>{i + 1}</td><td>{html.escape(stage.title)}</td>"
-            f"<td>{mark}</td><td class='time{over}'>{_clock(used)} / {_clock(budget)}</td></tr>"
+            f"<tr class='{cls}'{current_attr}><td>{i + 1}</td><td>{html.escape(p.title)}</td>"
+            f"<td{why}>{html.escape(p.label)}</td>"
+            f"<td class='time{over}'>{_clock(p.elapsed_s)} / {_clock(p.budget_s)}</td></tr>"
         )
     if current in _WRAPUP_IDS and not finished:
         rows.append(
-            f"<tr class='now'><td></td><td>Wrap-up</td><td>▶ now</td>"
+            "<tr class='now' aria-current='step'><td></td><td>Wrap-up</td><td>▶ now</td>"
             f"<td class='time'>– / {WRAP_UP_MINUTES}:00</td></tr>"
         )
-    total_used = sum(float(field(times.get(s.id) or {}, "elapsed_s", 0.0) or 0.0) for s in STAGES)
-    state = "Finished" if finished else f"Now: {html.escape(stage_title(current))}"
+    total_used = sum(p.elapsed_s for p in progress)
+    state = "Finished" if finished else f"You are in: {html.escape(where_you_are(view))}"
     title = html.escape(str(field(view, "problem_title", "") or ""))
     return (
         f"<div class='tracker'><div class='tracker-head'><b>{title}</b><br>{state} · "
         f"{_clock(total_used)} used</div>"
-        "<table><thead><tr><th>#</th><th>Stage</th><th></th><th>time / budget</th></tr></thead>"
+        "<table><caption class='sr-only'>Interview progress by stage</caption>"
+        "<thead><tr><th scope='col'>#</th><th scope='col'>Stage</th>"
+        "<th scope='col'>What happened</th><th scope='col'>time / budget</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def where_you_are(view: Any) -> str:
+    """ "Stage 3/8 · Data" (or "Wrap-up"): the stage Next would leave."""
+    stage = field(view, "stage")
+    return stage_heading(str(stage)) if stage else ""
+
+
+def flow_note(view: Any) -> str:
+    """One line under the chat saying where the candidate is, and what Next does from here.
+
+    When the interviewer has just moved on by itself, says so: pressing Next then leaves the
+    NEW stage, which the candidate has not answered yet.
+    """
+    if view is None or field(view, "finished"):
+        return ""
+    stage = str(field(view, "stage") or "")
+    here = where_you_are(view)
+    turns = list(field(view, "turns") or [])
+    moved = moved_on_by_interviewer(turns)
+    if stage in _WRAPUP_IDS:
+        return f"You are in the **{here}**. Answer it, or press **End interview** for your report."
+    answered = any(
+        p.id == stage and p.answers
+        for p in stage_progress(turns, stage, False, field(view, "stage_times") or {})
+    )
+    if moved == stage:
+        lead = f"The interviewer moved on: you are now in **{here}**."
+    else:
+        lead = f"You are in **{here}**."
+    if answered:
+        return f"{lead} **Next stage** moves on from here."
+    return f"{lead} You have not answered it yet; **Next stage** would skip it."
 
 
 # ----------------------------------------------------------------------------- report
@@ -258,6 +326,15 @@ def write_exports(transcript: Mapping[str, Any], report_md: str = "") -> tuple[s
     return str(md), str(js)
 
 
+def remove_exports(session_id: str) -> None:
+    """Drop a deleted session's exported transcript files."""
+    import shutil
+
+    sid = re.sub(r"[^A-Za-z0-9_-]", "", session_id)[:40]
+    if sid:
+        shutil.rmtree(_exports_dir() / sid, ignore_errors=True)
+
+
 def sessions_rows(summaries: Sequence[Any], scores: Mapping[str, float | None]) -> list[list[Any]]:
     """History table rows; the score column is filled for finished sessions only."""
     import datetime as dt
@@ -272,14 +349,14 @@ def sessions_rows(summaries: Sequence[Any], scores: Mapping[str, float | None]) 
             if isinstance(updated, int | float)
             else str(updated or "")
         )
-        score = scores.get(sid) if finished else None
+        score = scores.get(sid) if finished else None  # two decimals: 0.93 and 0.89 differ
         rows.append(
             [
                 sid,
                 str(field(s, "problem_title", "") or field(s, "problem_id", "")),
                 "finished" if finished else f"in progress · {stage_title(field(s, 'stage'))}",
                 when,
-                "" if score is None else f"{score:.1f}",
+                "" if score is None else f"{score:.2f}",
             ]
         )
     return rows

@@ -44,10 +44,14 @@ class StageProgress:
         if self.status == "answered":
             by = " · interviewer moved on" if self.left_by == "interviewer" else ""
             return f"✓ answered ({n}){by}"
+        asked = f" · asked {self.questions} question{'s' if self.questions != 1 else ''}"
+        asked = asked if self.questions else ""
+        if self.status == "skipped" and self.left_by == "end":
+            return f"■ ended here, not answered{asked}"
         if self.status == "skipped":
-            return "⤼ skipped by you"
+            return f"⤼ skipped by you{asked}"
         if self.status == "moved_on":
-            return "→ moved on by the interviewer, not answered"
+            return f"→ moved on by the interviewer, not answered{asked}"
         if self.status == "not_reached":
             return "not reached"
         return ""
@@ -104,19 +108,19 @@ def stage_progress(
         previous = stage or previous
     times = stage_times or {}
     out: list[StageProgress] = []
-    for stage in STAGES:
-        info = times.get(stage.id) or {}
+    for spec in STAGES:
+        info = times.get(spec.id) or {}
         used = float(_get(info, "elapsed_s", 0.0) or 0.0)
-        budget = float(_get(info, "budget_s", 0.0) or stage.minutes * 60.0)
-        by, reason = left.get(stage.id, ("", ""))
+        budget = float(_get(info, "budget_s", 0.0) or spec.minutes * 60.0)
+        by, reason = left.get(spec.id, ("", ""))
         status: Status
-        if stage.id == current and not finished:
+        if spec.id == current and not finished:
             status = "now"
-        elif stage.id not in entered:
+        elif spec.id not in entered:
             status = "not_reached" if finished or current not in ids else "pending"
-            if current in ids and ids.index(stage.id) < ids.index(current):
+            if current in ids and ids.index(spec.id) < ids.index(current):
                 status = "skipped"  # cannot happen with today's machine; honest if it does
-        elif answers[stage.id]:
+        elif answers[spec.id]:
             status = "answered"
         elif by == "interviewer":
             status = "moved_on"
@@ -126,12 +130,12 @@ def stage_progress(
             status = "not_reached"
         out.append(
             StageProgress(
-                stage.id,
-                stage.title,
+                spec.id,
+                spec.title,
                 status,
-                answers[stage.id],
-                questions[stage.id],
-                followups[stage.id],
+                answers[spec.id],
+                questions[spec.id],
+                followups[spec.id],
                 by,
                 reason,
                 used,
