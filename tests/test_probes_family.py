@@ -153,3 +153,33 @@ def test_every_fact_can_be_asked_for_in_other_words(problems: dict[str, Problem]
                     bad.append(f"{pid}.{fact.id}: {ask!r} is used for two facts")
                 seen.add(key)
     assert not bad, "\n".join(bad)
+
+
+def test_challenges_stay_inside_the_problem_family(problems: dict[str, Problem]) -> None:
+    """A wrong claim is taken up in the problem's own world: the challenges a problem's
+    interview can ask (catalogue entries for its family) name no other family's things."""
+    from interviewer.rubrics.misconceptions import load_misconceptions
+
+    catalogue = load_misconceptions(ROOT)
+    bad: list[str] = []
+    for pid, problem in problems.items():
+        own = card_text(problem)
+        for m in catalogue.values():
+            if problem.problem_family not in m.families:
+                continue
+            for other, words in FAMILY_WORDS.items():
+                if other == problem.problem_family:
+                    continue
+                text = m.challenge_for(problem.problem_family)
+                foreign = [w for w in hits(words, text) if not hits([re.escape(w)], own)]
+                if foreign:
+                    bad.append(f"{pid} {m.id}: {text!r} names {other} {foreign}")
+            # ... nor another problem's things within the family (no payments in moderation)
+            for other_pid, words in PROBLEM_WORDS.items():
+                if other_pid == pid:
+                    continue
+                text = m.challenge_for(problem.problem_family)
+                foreign = [w for w in hits(words, text) if not hits([re.escape(w)], own)]
+                if foreign:
+                    bad.append(f"{pid} {m.id}: {text!r} names {other_pid}'s {foreign}")
+    assert not bad, "\n".join(bad)

@@ -11,8 +11,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 HERE = Path(__file__).resolve().parent
-SETS: dict[str, tuple[str, ...]] = {"blind1": ("moments-a.jsonl", "moments-b.jsonl")}
-NEWEST = "blind1"
+SETS: dict[str, tuple[str, ...]] = {
+    "blind1": ("moments-a.jsonl", "moments-b.jsonl"),
+    "blind2": ("blind2-a.jsonl", "blind2-b.jsonl"),
+}
+NEWEST = "blind1"  # becomes blind2 once both files are committed (before their first run)
 
 Category = Literal[
     "covered",

@@ -59,6 +59,11 @@ class Misconception(_Strict):
         description="what the interviewer asks to take the claim up, without giving the answer; "
         "the candidate's own words are quoted before it"
     )
+    family_challenges: dict[Family, Text] = Field(
+        default_factory=dict,
+        description="the challenge in one family's world (preferred there); the plain "
+        "challenge is used elsewhere and must not name any family's things",
+    )
     correction: Text = Field(description="one line for the report: what is true instead")
     cite: CiteRef = Field(description="corpus passage to read, as file.md#Heading")
 
@@ -68,6 +73,17 @@ class Misconception(_Strict):
         if "?" not in v:
             raise ValueError("a challenge must ask a question")
         return v
+
+    @field_validator("family_challenges")
+    @classmethod
+    def _are_questions(cls, v: dict[str, str]) -> dict[str, str]:
+        for family, text in v.items():
+            if "?" not in text:
+                raise ValueError(f"the {family} challenge must ask a question")
+        return v
+
+    def challenge_for(self, family: str) -> str:
+        return self.family_challenges.get(family, self.challenge)  # type: ignore[call-overload]
 
 
 class MisconceptionFile(_Strict):

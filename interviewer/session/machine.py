@@ -264,7 +264,7 @@ def _challenge(state: SessionState, event: Event, ctx: Context) -> Action | None
                 "followup",
                 Move.CHALLENGE,
                 state.stage,
-                question=entry.challenge,
+                question=entry.challenge_for(ctx.problem.problem_family),
                 misconception=claim["id"],
                 extra={"claim": claim["quote"]},
             )
