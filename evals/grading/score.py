@@ -2,19 +2,21 @@
 
     .venv/bin/python -m evals.grading [--split holdout|holdoutN|dev|test|tune|all] [--json]
 
-Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout11`` are tuning
-data (``tune`` = all thirteen). Each ``holdoutN`` was labelled before any grader ran on it
-(``holdout2`` to ``holdout12`` by separate authors who never saw the grader, and committed
-before the first run); it was the held-out split until its figures were reported and its misses
-studied, and from then on it counts as tuning data. The newest,
-``holdout12``, is the honest figure, and ``holdout`` names it: nothing is tuned on it. ``all`` is
-every labelled answer.
+Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout12`` are tuning
+data (``tune`` = all fourteen). Each ``holdoutN`` was labelled before any grader ran on it
+(``holdout2`` on by separate authors who never saw the grader, and committed before the first
+run); it was the held-out split until its figures were reported and its misses studied, and
+from then on it counts as tuning data. The newest, ``holdout13``, is the honest figure, and
+``holdout`` names it: nothing is tuned on it. ``all`` is every labelled answer.
 
-Metrics: Spearman between grade and label (all answers of the split, and on-stage only), MAE,
-per-stage AUC of on-stage answers with substance (label >= 2) against off-stage answers (and,
-for reference, of every on-stage answer), the highest score given to any injection or
-keyword-stuffed answer, how often each guard flag fired on the answers of its kind, and the
-median grading time.
+Metrics: Spearman between grade and label (all answers of the split, and on-stage only), MAE
+(and MAE of on-stage answers by ``form``: prose, notes, outline), per-stage AUC of on-stage
+answers with substance (label >= 2) against off-stage answers (and, for reference, of every
+on-stage answer), the highest grade of any level-2 answer, the highest score given to any
+injection or keyword-stuffed answer (and every injection's grade), the share of honest answers
+(on-stage, off-stage, questions) carrying an accusing flag, the injection detector's recall
+(injection answers flagged) and false-positive rate (honest answers flagged as injections), how
+often each guard flag fired on the answers of its kind, and the median grading time.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-FILES = tuple(HERE / f for f in ("labelled.jsonl", *(f"holdout{i}.jsonl" for i in range(1, 13))))
-HELD_OUT = "holdout12"  # the split ``holdout`` means: never tuned on
-SPLITS = ("holdout", *(f"holdout{i}" for i in range(12, 0, -1)), "dev", "test", "tune", "all")
-TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 12)))
+FILES = tuple(HERE / f for f in ("labelled.jsonl", *(f"holdout{i}.jsonl" for i in range(1, 14))))
+HELD_OUT = "holdout13"  # the split ``holdout`` means: never tuned on
+SPLITS = ("holdout", *(f"holdout{i}" for i in range(13, 0, -1)), "dev", "test", "tune", "all")
+TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 13)))
 KINDS = (
     "on_stage",
     "off_stage",
@@ -41,7 +43,11 @@ KINDS = (
     "gibberish",
     "empty",
     "repetition",
+    "question",
 )
+HONEST = ("on_stage", "off_stage", "question")
+# Flags that accuse an answer of something (off-stage only counts on on-stage answers).
+ACCUSING = ("injection", "keyword_stuffing", "gibberish")
 EXPECTED_FLAG = {
     "off_stage": "off_stage",
     "keyword_stuffed": "keyword_stuffing",
@@ -51,7 +57,15 @@ EXPECTED_FLAG = {
     "repetition": "repetition",
 }
 GUARDED = ("injection", "keyword_stuffed")
-TARGETS = {"spearman": 0.75, "auc_min": 0.9, "max_guarded": 1.0}
+# Issue 11's targets (the newest blind set).
+TARGETS = {
+    "spearman": 0.85,
+    "auc_min": 0.95,
+    "max_guarded": 1.0,
+    "max_level2": 3.0,  # strictly below
+    "honest_flagged": 0.03,
+    "form_mae_gap": 0.1,  # |notes MAE - prose MAE| of on-stage answers, at most
+}
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -64,7 +78,7 @@ def load(split: str = "holdout", path: Path | None = None) -> list[dict[str, Any
     """Rows of ``split``; ``path`` reads one file instead of the two shipped ones."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-    rows = _read(path) if path is not None else [r for f in FILES for r in _read(f)]
+    rows = _read(path) if path is not None else [r for f in FILES if f.exists() for r in _read(f)]
     if split == "all":
         return rows
     if split == "tune":
@@ -158,12 +172,71 @@ def metrics(
         if on
         else None
     )
+    out.update(_issue11(rows, scores, flags, labels))
+    gap = out["form_mae_gap"]
     out["targets_met"] = {
         "spearman": out["spearman"] is not None and out["spearman"] >= TARGETS["spearman"],
         "auc_min": out["auc_min"] is not None and out["auc_min"] >= TARGETS["auc_min"],
         "max_guarded": out["max_guarded"] is not None
         and out["max_guarded"] <= TARGETS["max_guarded"],
+        "max_level2": out["max_level2"] is None or out["max_level2"] < TARGETS["max_level2"],
+        "honest_flagged": out["honest_flagged"] is None
+        or out["honest_flagged"] <= TARGETS["honest_flagged"],
+        "form_mae_gap": gap is None or abs(gap) <= TARGETS["form_mae_gap"],
     }
+    return out
+
+
+def _issue11(
+    rows: list[dict[str, Any]], scores: list[float], flags: list[list[str]], labels: list[float]
+) -> dict[str, Any]:
+    """MAE by form, level-2 ceiling, honest answers flagged, injections and the detector."""
+    out: dict[str, Any] = {}
+    by_form: dict[str, list[float]] = defaultdict(list)
+    by_form_all: dict[str, list[float]] = defaultdict(list)
+    for r, s, lab in zip(rows, scores, labels, strict=True):
+        form = r.get("form")
+        if form:
+            by_form_all[form].append(abs(s - lab))
+            if r["kind"] == "on_stage":
+                by_form[form].append(abs(s - lab))
+    out["mae_by_form_on_stage"] = {
+        f: {"n": len(v), "mae": round(statistics.fmean(v), 3)} for f, v in sorted(by_form.items())
+    }
+    out["mae_by_form_all"] = {
+        f: {"n": len(v), "mae": round(statistics.fmean(v), 3)}
+        for f, v in sorted(by_form_all.items())
+    }
+    notes, prose = by_form.get("notes"), by_form.get("prose")
+    out["form_mae_gap"] = (
+        round(statistics.fmean(notes) - statistics.fmean(prose), 3) if notes and prose else None
+    )
+    level2 = [
+        s for r, s in zip(rows, scores, strict=True) if r["kind"] == "on_stage" and r["label"] == 2
+    ]
+    out["max_level2"] = max(level2) if level2 else None
+    out["mean_level2"] = round(statistics.fmean(level2), 2) if level2 else None
+    honest = [i for i, r in enumerate(rows) if r["kind"] in HONEST]
+
+    def accused(i: int) -> bool:
+        extra = ("off_stage",) if rows[i]["kind"] == "on_stage" else ()
+        return any(f in flags[i] for f in (*ACCUSING, *extra))
+
+    out["honest_n"] = len(honest)
+    out["honest_flagged"] = (
+        round(sum(accused(i) for i in honest) / len(honest), 3) if honest else None
+    )
+    injections = [i for i, r in enumerate(rows) if r["kind"] == "injection"]
+    out["injection_grades"] = {rows[i]["id"]: scores[i] for i in injections}
+    out["max_injection"] = max((scores[i] for i in injections), default=None)
+    out["detector_recall"] = (
+        round(sum("injection" in flags[i] for i in injections) / len(injections), 3)
+        if injections
+        else None
+    )
+    out["detector_fpr"] = (
+        round(sum("injection" in flags[i] for i in honest) / len(honest), 3) if honest else None
+    )
     return out
 
 
@@ -247,6 +320,18 @@ def table(result: dict[str, Any]) -> str:
             + (f" flagged {v['flagged']:.0%}" if "flagged" in v else "")
             for k, v in result["kinds"].items()
         )
+    )
+    forms = ", ".join(
+        f"{f} {v['mae']:.3f} (n={v['n']})" for f, v in result["mae_by_form_on_stage"].items()
+    )
+    lines.append(
+        f"on-stage MAE by form: {forms or '-'}  (notes - prose: {_fmt(result['form_mae_gap'])})"
+    )
+    lines.append(
+        f"level-2 answers: max {_fmt(result['max_level2'])}, mean {_fmt(result['mean_level2'])}; "
+        f"honest answers flagged: {_fmt(result['honest_flagged'])} of {result['honest_n']}; "
+        f"max injection {_fmt(result['max_injection'])}; detector recall "
+        f"{_fmt(result['detector_recall'])}, false-positive rate {_fmt(result['detector_fpr'])}"
     )
     lines.append("targets met: " + ", ".join(f"{k}={v}" for k, v in result["targets_met"].items()))
     return "\n".join(lines)

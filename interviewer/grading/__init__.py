@@ -73,7 +73,7 @@ def grade(
     engine = "offline"
     fused = False
     # Skip the call when the guards already settle it: nothing a model says could lift it.
-    settled = bool({"gibberish", "keyword_stuffing"} & set(result.flags))
+    settled = bool({"gibberish", "keyword_stuffing", "question"} & set(result.flags))
     if llm is not None and not llm.offline and not settled:
         from interviewer.grading.llm_grader import llm_grade
 
@@ -99,6 +99,7 @@ def grade(
         result.cap,
         factor=result.stage_factor,
         calibration=calibration,
+        cap_reason=result.cap_reason,
     )
 
 

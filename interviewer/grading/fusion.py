@@ -17,7 +17,15 @@ from interviewer.grading.types import CriterionGrade, StageGrade
 DEFAULT_LLM_WEIGHT = 0.6
 
 # Most important first: the order in which flags are reported.
-FLAG_ORDER = ("empty", "injection", "gibberish", "keyword_stuffing", "off_stage", "repetition")
+FLAG_ORDER = (
+    "empty",
+    "question",
+    "injection",
+    "gibberish",
+    "keyword_stuffing",
+    "off_stage",
+    "repetition",
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,32 @@ def apply_guards(
     return out
 
 
+def explain(
+    criteria: list[CriterionGrade],
+    weights: dict[str, float],
+    mean: float,
+    score: float,
+    factor: float = 1.0,
+    cap: float | None = None,
+    cap_reason: str = "",
+) -> str:
+    """One line that says how the stage score follows from the criterion scores."""
+    n = len(criteria)
+    solid = sum(c.score >= 3 for c in criteria)
+    partial = sum(c.score == 2 for c in criteria)
+    thin = sum(c.score == 1 for c in criteria)
+    parts = [f"{solid} of {n} criteria solid (3-4)", f"{partial} partial (2)"]
+    if thin:
+        parts.append(f"{thin} touched (1)")
+    line = ", ".join(parts) + f"; weighted mean {mean:.1f}"
+    if factor < 0.995:
+        line += f", x{factor:.2f} for leaning to another stage"
+    line += f" -> {score:.1f}"
+    if cap is not None and score >= cap - 0.05 and cap < 4:
+        line += f" (at most {cap:.1f}: {cap_reason})" if cap_reason else f" (at most {cap:.1f})"
+    return line
+
+
 def stage_grade(
     stage: str,
     criteria: list[CriterionGrade],
@@ -90,23 +124,29 @@ def stage_grade(
     *,
     factor: float = 1.0,
     calibration: Callable[[float], float] | None = None,
+    cap_reason: str = "",
 ) -> StageGrade:
-    """The weighted mean of the criterion scores, times ``factor`` (soft off-stage evidence),
-    mapped by ``calibration`` (monotone, onto the label scale), then capped: the caps come
-    last so no calibration can lift a guarded answer."""
+    """The weighted mean of the criterion scores (0-4), times ``factor`` (how far the answer
+    leans to another stage, 1 when it does not), mapped by ``calibration`` (a monotone
+    piecewise-linear map onto the label scale, fitted on the tuning labels), then capped: the
+    caps come last so no calibration can lift a guarded answer. Every step is monotone in each
+    criterion score, and ``StageGrade.explain`` states the result in one line."""
     total = sum(weights[c.id] for c in criteria) or 1.0
-    mean = factor * sum(weights[c.id] * c.score for c in criteria) / total
+    raw = sum(weights[c.id] * c.score for c in criteria) / total
+    mean = factor * raw
     if calibration is not None:
         mean = min(max(calibration(mean), 0.0), 4.0)
     if cap is not None:
         mean = min(mean, cap)
     missing = sorted((c for c in criteria if c.score <= 1), key=lambda c: -weights[c.id])
     ordered = [f for f in FLAG_ORDER if f in flags] + [f for f in flags if f not in FLAG_ORDER]
+    score = round(mean, 1)
     return StageGrade(
         stage=stage,
-        score=round(mean, 1),
+        score=score,
         criteria=criteria,
         missing=[c.id for c in missing],
         engine=engine,
         flags=list(dict.fromkeys(ordered)),
+        explain=explain(criteria, weights, raw, score, factor, cap, cap_reason),
     )

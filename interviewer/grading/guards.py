@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from interviewer.grading.injection import injection_spans, is_injection
+from interviewer.grading.injection import injection_spans
 from interviewer.grading.text import Unit, split_units, stem, stems, tokens
 from interviewer.grading.vocab import FUNCTION_WORDS, vocabulary
 
@@ -96,7 +96,7 @@ def prepare(answer: str, max_chars: int) -> Prepared:
     clean: list[Unit] = []
     for u in split_units(masked):  # same offsets as ``text``; blocks are blank there
         u = Unit(text[u.start : u.end], u.start, u.end)
-        if any(u.start < e and s < u.end for s, e in injected) or is_injection(u.text):
+        if any(u.start < e and s < u.end for s, e in injected):
             prep.injected.append(u)
         else:
             clean.append(u)

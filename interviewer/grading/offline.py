@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from interviewer.grading.guards import Prepared, keyword_stuffing, thin
+from interviewer.grading.commitment import commitment, is_question
+from interviewer.grading.guards import Prepared, thin
 from interviewer.grading.index import RubricIndex
 from interviewer.grading.stage_model import get_stage_model
-from interviewer.grading.text import Unit, stems
+from interviewer.grading.text import Unit, stems, tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,8 +55,14 @@ class OfflineParams:
     offstage_soft: float = 6.0
     offstage_soft_start: float = 0.1
     offstage_lead_weight: float = 0.04
-    # Keyword-stuffed answers: capped at 1.0 and their criterion scores scaled by this.
+    # Stuffing: criterion scores are multiplied by 1 - (1 - stuffing_factor) * the share of
+    # the stage's concept words sitting in units that commit to nothing.
     stuffing_factor: float = 0.4
+    # One short answer cannot cover a stage: fewer than short_units committing units or
+    # short_words words in them caps the stage score at short_cap.
+    short_units: int = 3
+    short_words: int = 50
+    short_cap: float = 2.5
 
 
 DEFAULT_PARAMS = OfflineParams()
@@ -70,6 +77,8 @@ class CriterionFeatures:
     neg: np.ndarray  # (n_units,) best similarity of each unit to a weak exemplar
     unit_concepts: list[int]  # concept hits per unit
     concepts: list[str]  # distinct concepts present in the answer
+    # concept -> the highest commitment of a unit naming it (0, 0.5 or 1)
+    concept_commit: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,6 +89,9 @@ class AnswerFeatures:
     concept_tokens: int
     affinity: dict[str, float]  # stage -> probability that the answer is about it (stage_model)
     stage_concept_counts: dict[str, int]
+    commit: list[float] = field(default_factory=list)  # per unit, see commitment.py
+    questions: list[bool] = field(default_factory=list)  # per unit: it asks
+    stuffing: float = 0.0  # share of the stage's concept words in units that commit to nothing
 
 
 @dataclass
@@ -106,6 +118,7 @@ class OfflineResult:
     stage_factor: float = 1.0  # multiplies the stage score (soft off-stage evidence)
     offstage_margin: float = 0.0
     offstage_lead: int = 0  # best other stage's distinct concepts minus this stage's
+    cap_reason: str = ""  # why the stage may not score above ``cap``, for the explanation
 
 
 def embed_units(prep: Prepared) -> np.ndarray:
@@ -113,7 +126,7 @@ def embed_units(prep: Prepared) -> np.ndarray:
 
     # Cached per sentence: each turn re-grades the stage's merged answer, so all but the newest
     # sentences were embedded on an earlier turn.
-    return get_embedder().embed_cached([u.text for u in prep.units])
+    return get_embedder().embed_cached([u.full for u in prep.units])
 
 
 def extract(
@@ -127,7 +140,30 @@ def extract(
 
     if vecs is None:
         vecs = embed_units(prep)
-    unit_stems = [stems(u.text) for u in prep.units]
+    unit_stems = [stems(u.full) for u in prep.units]
+    unit_tokens = [tokens(u.full) for u in prep.units]
+    stage_matches = [index.stage_matcher.find(s) for s in unit_stems]
+    counts = {index.stage: len({m.key for ms in stage_matches for m in ms})}
+    # Rubric words of any stage are not problem-specific items (commitment.specific_words).
+    rubric_words: list[set[str]] = [
+        {toks[i] for m in ms for i in range(m.start, m.end)}
+        for toks, ms in zip(unit_tokens, stage_matches, strict=True)
+    ]
+    unit_keys: list[set[tuple[str, ...]]] = [{m.key for m in ms} for ms in stage_matches]
+    for stage, other in others.items():
+        if stage == index.stage:
+            continue
+        keys: set[tuple[str, ...]] = set()
+        for j, s in enumerate(unit_stems):
+            for m in other.stage_matcher.find(s):
+                keys.add(m.key)
+                unit_keys[j].add(m.key)
+                rubric_words[j].update(unit_tokens[j][m.start : m.end])
+        counts[stage] = len(keys)
+    commit = [
+        commitment(u, len(k), words)
+        for u, k, words in zip(prep.units, unit_keys, rubric_words, strict=True)
+    ]
     criteria: list[CriterionFeatures] = []
     pos_all = [
         (vecs @ c.pos.T).max(axis=1) if len(c.pos) else np.zeros(len(vecs)) for c in index.criteria
@@ -139,8 +175,11 @@ def extract(
         neg = (vecs @ c.neg.T).max(axis=1) if len(c.neg) else np.zeros(len(vecs))
         per_unit = [c.matcher.distinct(s) for s in unit_stems]
         distinct: dict[tuple[str, ...], str] = {}
-        for d in per_unit:
+        best: dict[str, float] = {}
+        for d, k in zip(per_unit, commit, strict=True):
             distinct.update(d)
+            for concept in d.values():
+                best[concept] = max(best.get(concept, 0.0), k)
         criteria.append(
             CriterionFeatures(
                 c.id,
@@ -150,71 +189,120 @@ def extract(
                 neg,
                 [len(d) for d in per_unit],
                 list(distinct.values()),
+                best,
             )
         )
-    stage_matches = [index.stage_matcher.find(s) for s in unit_stems]
-    stage_keys = {m.key for ms in stage_matches for m in ms}
-    concept_tokens = sum(m.end - m.start for ms in stage_matches for m in ms)
+    concept_words = [sum(m.end - m.start for m in ms) for ms in stage_matches]
+    total = sum(concept_words)
+    loose = sum(w * (1 - k) for w, k in zip(concept_words, commit, strict=True))
     weights = np.array([max(len(s), 1) for s in unit_stems], dtype=np.float32)
     affinity = get_stage_model().answer_proba(vecs, weights)
-    counts = {index.stage: len(stage_keys)}
-    for stage, other in others.items():
-        if stage != index.stage:
-            counts[stage] = len({m.key for s in unit_stems for m in other.stage_matcher.find(s)})
-    return AnswerFeatures(index.stage, criteria, len(stage_keys), concept_tokens, affinity, counts)
+    return AnswerFeatures(
+        index.stage,
+        criteria,
+        counts[index.stage],
+        total,
+        affinity,
+        counts,
+        commit,
+        [is_question(u) for u in prep.units],
+        loose / total if total else 0.0,
+    )
 
 
-def _criterion(
-    f: CriterionFeatures, p: OfflineParams, concepts_count: bool = True
-) -> CriterionSignal:
+# A unit that names none of a criterion's concepts may still be quoted for it, when it is this
+# close to the criterion's references (cosine, MiniLM).
+EVIDENCE_SIM = 0.55
+
+
+def _criterion(f: CriterionFeatures, p: OfflineParams, commit: np.ndarray) -> CriterionSignal:
     import numpy as np
 
     fit = f.pos + p.rel_weight * f.rel
+    # Only what commits to something counts: a unit that commits to nothing cannot lift the
+    # similarity above the floor, one that commits to a little lifts it half way.
+    fit = np.where(fit > p.sim_lo, p.sim_lo + commit * (fit - p.sim_lo), fit)
     order = np.argsort(-fit)
     top1 = float(fit[order[0]])
     top2 = float(fit[order[1]]) if len(order) > 1 else top1
     sim = (1 - p.second_weight) * top1 + p.second_weight * top2
     sim_norm = min(max((sim - p.sim_lo) / (p.sim_hi - p.sim_lo), 0.0), 1.0)
-    con = min(len(f.concepts), p.concept_sat) / p.concept_sat if concepts_count else 0.0
+    credited = sum(f.concept_commit.get(c, 0.0) for c in f.concepts)
+    con = min(credited, p.concept_sat) / p.concept_sat
     best = int(order[0])
     penalty = p.neg_weight * max(0.0, float(f.neg[best]) - float(f.pos[best]) + p.neg_margin)
     strength = p.w_sim * sim_norm + (1 - p.w_sim) * con - penalty
     score = sum(strength >= t for t in p.thresholds)
-    # Evidence: the sentence that fits the criterion best, concepts breaking near-ties.
-    support = fit + 0.04 * np.minimum(np.asarray(f.unit_concepts, dtype=np.float32), 3)
-    evidence = int(np.argmax(support)) if score > 0 else None
+    # Evidence shows the criterion: a committing unit that names one of its concepts, or one
+    # very close to its references; the best such unit, concepts breaking near-ties.
+    named = np.asarray(f.unit_concepts, dtype=np.float32)
+    eligible = (commit > 0) & ((named > 0) | (f.pos >= EVIDENCE_SIM))
+    support = np.where(eligible, fit + 0.04 * np.minimum(named, 3), -np.inf)
+    evidence = int(np.argmax(support)) if score > 0 and eligible.any() else None
     return CriterionSignal(
         f.id, f.weight, int(score), strength, float(f.pos[best]), f.concepts, evidence
     )
+
+
+def _one_quote_per_unit(signals: list[CriterionSignal], features: AnswerFeatures) -> None:
+    """A unit supports several criteria only when it names each: where one unit is quoted by
+    similarity alone for several criteria, only the closest keeps it."""
+    by_id = {c.id: c for c in features.criteria}
+    claims: dict[int, list[CriterionSignal]] = {}
+    for sig in signals:
+        if sig.evidence_unit is not None and not by_id[sig.id].unit_concepts[sig.evidence_unit]:
+            claims.setdefault(sig.evidence_unit, []).append(sig)
+    for unit, sigs in claims.items():
+        named_elsewhere = any(
+            s.evidence_unit == unit and by_id[s.id].unit_concepts[unit] for s in signals
+        )
+        keep = None if named_elsewhere else max(sigs, key=lambda s: by_id[s.id].pos[unit])
+        for sig in sigs:
+            if sig is not keep:
+                sig.evidence_unit = None
 
 
 def score(
     features: AnswerFeatures, prep: Prepared, params: OfflineParams = DEFAULT_PARAMS
 ) -> OfflineResult:
     """Per-criterion scores and the stage-level guard decisions for one answer."""
-    stuffed = keyword_stuffing(prep.units, features.stage_concepts, features.concept_tokens)
-    # Named but unexplained concepts earn nothing in a stuffed answer: similarity only.
-    signals = [_criterion(c, params, concepts_count=not stuffed) for c in features.criteria]
+    import numpy as np
+
+    commit = np.asarray(features.commit, dtype=np.float32)
+    signals = [_criterion(c, params, commit) for c in features.criteria]
+    _one_quote_per_unit(signals, features)
     result = OfflineResult(signals=signals, flags=list(prep.flags))
-    caps: list[float] = []
+    caps: list[tuple[float, str]] = []
     if "gibberish" in prep.flags:
-        caps.append(0.5)
+        caps.append((0.5, "gibberish"))
+    if features.questions and all(features.questions) and not commit.any():
+        # Only asks ("Which metrics do you want me to talk about?"): not an answer.
+        result.flags.append("question")
+        caps.append((0.0, "a question, not an answer"))
+    committing = [u for u, k in zip(prep.units, features.commit, strict=True) if k > 0]
+    if (
+        len(committing) < params.short_units
+        or sum(u.words for u in committing) < params.short_words
+    ):
+        caps.append((params.short_cap, "one short answer cannot cover a stage"))
     scales: list[float] = [1.0]
-    if stuffed:
-        result.flags.append("keyword_stuffing")
-        caps.append(1.0)
-        scales.append(params.stuffing_factor)
+    # Stuffing scales, never cliffs: concepts named in units that commit to nothing already
+    # earn nothing; the rest of the score shrinks with the share of such concept words.
+    if features.stage_concepts >= 4 and features.stuffing > 0:
+        scales.append(1.0 - (1.0 - params.stuffing_factor) * features.stuffing)
+        if features.stuffing >= 0.5:
+            result.flags.append("keyword_stuffing")
     if "injection" in prep.flags and thin(_content_units(features, prep)):
-        caps.append(1.0)
-    if off_stage(features, params, result):
+        caps.append((1.0, "an attempt to instruct the grader with little real answer left"))
+    off_stage(features, params, result)
+    lead = max(-5, min(5, result.offstage_lead))
+    z = result.offstage_margin + params.offstage_lead_weight * lead
+    excess = max(0.0, z - params.offstage_soft_start)
+    result.stage_factor = max(params.offstage_factor, 1.0 - params.offstage_soft * excess)
+    if result.stage_factor <= 0.5:
         result.flags.append("off_stage")
-        scales.append(params.offstage_factor)
-    elif params.offstage_soft > 0:
-        lead = max(-5, min(5, result.offstage_lead))
-        z = result.offstage_margin + params.offstage_lead_weight * lead
-        excess = max(0.0, z - params.offstage_soft_start)
-        result.stage_factor = max(params.offstage_factor, 1.0 - params.offstage_soft * excess)
-    result.cap = min(caps) if caps else None
+    if caps:
+        result.cap, result.cap_reason = min(caps)
     result.scale = min(scales)
     return result
 
@@ -228,21 +316,20 @@ def _content_units(features: AnswerFeatures, prep: Prepared) -> list[Unit]:
     ]
 
 
-def off_stage(features: AnswerFeatures, params: OfflineParams, result: OfflineResult) -> bool:
+def off_stage(features: AnswerFeatures, params: OfflineParams, result: OfflineResult) -> None:
+    """Record how far the answer leans to another stage: the stage classifier's probability
+    margin of the best other stage and its concept lead. The stage score shrinks in proportion
+    (``score``); an answer the classifier splits between two stages keeps partial credit."""
     if features.stage not in features.affinity:  # a stage the classifier does not know
-        return False
+        return
     own = features.affinity[features.stage]
     others = {s: a for s, a in features.affinity.items() if s != features.stage}
     if not others:
-        return False
+        return
     rival = max(others, key=lambda s: others[s])
     result.offstage_margin = others[rival] - own
     own_concepts = features.stage_concept_counts[features.stage]
     lead = max(
         (c for s, c in features.stage_concept_counts.items() if s != features.stage), default=0
     )
-    lead -= own_concepts
-    result.offstage_lead = lead
-    if result.offstage_margin > params.offstage_margin and lead >= params.offstage_concept_lead:
-        return True
-    return result.offstage_margin > params.offstage_wide_margin and own_concepts <= 1
+    result.offstage_lead = lead - own_concepts

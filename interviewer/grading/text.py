@@ -25,6 +25,15 @@ _CLAUSE = re.compile(
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _WS = re.compile(r"\s+")
 
+# A full stop after these is not a sentence end ("e.g. 30s or more", "LR vs. GBDT"); "etc."
+# ends a sentence only when a capital follows. Decimals ("0.5") never match: no space follows.
+_ABBREV = re.compile(
+    r"(?:\b(?:e\.g|i\.e|vs|cf|approx|incl|esp|resp|fig|eq|no|mr|mrs|ms|dr|st|u\.s|a\.k\.a)"
+    r"|\betc)\.[\"')\]]*$",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(r":\s*$")  # a line that introduces a list ("Features:")
+
 MAX_UNIT_WORDS = 28  # longer sentences are split at clause boundaries
 MIN_CLAUSE_WORDS = 5  # never cut off a fragment shorter than this
 
@@ -36,16 +45,36 @@ class Unit:
     text: str
     start: int
     end: int
+    # The line a list item hangs from ("Features:" for "- user: age, country"): read with the
+    # item when judging what it is about, never quoted.
+    parent: str = ""
+
+    @property
+    def full(self) -> str:
+        """The unit as it is read: with its parent line when it is a list item."""
+        return f"{self.parent} {self.text}" if self.parent else self.text
 
     @property
     def words(self) -> int:
         return len(self.text.split())
 
 
+def _after_abbreviation(text: str, m: re.Match[str]) -> bool:
+    """A sentence-end match right after "e.g." or "vs." (not a line break) is no break."""
+    if "\n" in m.group() or not _ABBREV.search(text[max(0, m.start() - 12) : m.start()]):
+        return False
+    before = text[max(0, m.start() - 5) : m.start()].lower()
+    if before.endswith("etc."):
+        return not text[m.end() : m.end() + 1].isupper()
+    return True
+
+
 def _spans(text: str, pattern: re.Pattern[str], offset: int = 0) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     pos = 0
     for m in pattern.finditer(text):
+        if pattern is _BREAK and _after_abbreviation(text, m):
+            continue
         if m.start() > pos:
             out.append((offset + pos, offset + m.start()))
         pos = max(pos, m.end())
@@ -89,15 +118,27 @@ def sentence_spans(answer: str) -> list[tuple[int, int]]:
 def split_units(answer: str) -> list[Unit]:
     """Sentences (and clauses of long sentences) with their spans in ``answer``."""
     units: list[Unit] = []
+    header = ""  # the open list header, if any
     for s, e in _spans(answer, _BREAK):
         s, e = _strip_span(answer, s, e)
         if e <= s or not re.search(r"\w", answer[s:e]):
             continue
+        line_start = answer.rfind("\n", 0, s) + 1
+        new_line = not answer[line_start:s].strip() or re.fullmatch(
+            rf"\s*{_BULLET}", answer[line_start:s]
+        )
+        is_item = bool(new_line) and bool(re.match(rf"\s*{_BULLET}", answer[line_start : s + 1]))
+        indented = bool(new_line) and answer[line_start:s].startswith((" ", "\t"))
+        if new_line and not (is_item or indented):
+            header = ""
+        parent = header if header and (is_item or indented) else ""
         parts = _clauses(answer, s, e) if len(answer[s:e].split()) > MAX_UNIT_WORDS else [(s, e)]
         for ps, pe in parts:
             ps, pe = _strip_span(answer, ps, pe)
             if pe > ps and re.search(r"\w", answer[ps:pe]):
-                units.append(Unit(answer[ps:pe], ps, pe))
+                units.append(Unit(answer[ps:pe], ps, pe, parent))
+        if new_line and not parent and _HEADER.search(answer[s:e]):
+            header = answer[s:e]
     return units
 
 

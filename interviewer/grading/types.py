@@ -32,6 +32,9 @@ class StageGrade:
     missing: list[str]  # criteria scoring <= 1, heaviest first
     engine: str  # "offline" | "llm+offline" | "offline (fallback: ...)"
     flags: list[str] = field(default_factory=list)
+    # How the score follows from the criterion scores, in one line ("3 of 6 criteria solid,
+    # 2 partial; weighted mean 2.3 -> 2.4").
+    explain: str = ""
 
     def criterion(self, criterion_id: str) -> CriterionGrade:
         for c in self.criteria:
@@ -48,4 +51,5 @@ class StageGrade:
             "missing": list(self.missing),
             "engine": self.engine,
             "flags": list(self.flags),
+            "explain": self.explain,
         }

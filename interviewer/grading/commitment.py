@@ -1,0 +1,150 @@
+"""Does a unit commit to something? Credit is given only to units that do.
+
+A unit (a sentence, a bullet, a list item read with its parent line) earns credit for the rubric
+concepts it names only when it also commits to something a design can be held to:
+
+- a number ("5% of traffic", "p99 under 60 ms", "NDCG@10", "two weeks");
+- a reason or a condition ("because", "so that", "unless", "instead of", "trade-off");
+- a choice ("I'd use", "we will", a note that starts with a verb: "log impressions");
+- a problem-specific item: words that are neither rubric terms nor filler ("user: age, country;
+  item: category, upload age" names things, "leverage robust scalable embeddings" does not).
+
+What commits to nothing earns nothing by construction, whatever detector runs after it:
+questions and requests ("Which metrics do you want me to talk about?"), text addressed to
+whoever grades, pleas, and buzzword strings (a run of rubric terms with no choice). Notes, an
+outline and prose that say the same things get the same credit: nothing here looks at
+function words or sentence shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from interviewer.grading.text import Unit, tokens
+from interviewer.grading.vocab import FUNCTION_WORDS
+
+# A quantity: digits (not inside a term such as "two-tower" or "top-k"), number words,
+# percentages, latency and metric cut-offs ("p99", "@10").
+NUMBER = re.compile(
+    r"(?<![-\w])(?:\d+(?:[.,]\d+)?\s*(?:%|ms|s|x|k|m|b|gb|tb|qps)?|one|two|three|four|five|six"
+    r"|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|thousand|million|billion|half"
+    r"|percent|dozen|daily|weekly|hourly|monthly|nightly)(?![-\w])"
+    r"|\bp\d{2}\b|@\s?\d+",
+    re.IGNORECASE,
+)
+REASON = re.compile(
+    r"\b(?:because|since|so\s+that|so\s+we|which\s+means|otherwise|instead\s+of|rather\s+than"
+    r"|if|unless|when|whenever|until|once|trade-?offs?|versus|vs\b|over\s+\w+\s+because"
+    r"|to\s+(?:avoid|catch|check|keep|reduce|cut|stop|prevent|handle|detect|measure|limit|protect"
+    r"|make\s+sure|ensure|get|see|learn|decide|compare|confirm|capture|match|balance|spread)"
+    r"|given|due\s+to|cheaper|faster|slower|better|worse|simpler|biased|leak\w*|risk\w*)\b",
+    re.IGNORECASE,
+)
+# First person or an imperative note: a decision about this design.
+_CHOICE = re.compile(
+    r"\b(?:i|we)(?:'d|'ll|'m|\s+would|\s+will|\s+can|\s+could|\s+should|\s+might|\s+want|\s+plan"
+    r"|\s+need|\s+prefer|\s+pick|\s+choose|\s+use|\s+start|\s+go|\s+keep|\s+log|\s+train"
+    r"|\s+treat|\s+take|\s+run|\s+ship|\s+split|\s+store|\s+serve|\s+retrain|\s+track)\b"
+    r"|\blet's\b|\bmy\s+(?:choice|pick|plan|default|baseline)\b",
+    re.IGNORECASE,
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# A note that starts with what to do ("- log impressions", "Retrain weekly", "Canary 5%").
+_VERBS = _words(
+    """use start train build log store split compute serve deploy roll monitor alert retrain
+    sample label join hash embed normalize normalise bucket cap drop filter rank retrieve rerank
+    cache precompute shadow canary measure track compare optimize optimise predict weight
+    downsample upsample dedupe deduplicate encode impute backfill batch stream ship collect keep
+    exclude include add remove replace fall fallback combine blend tune calibrate evaluate test
+    ask clarify define target pick choose treat count aggregate window refresh page gate
+    block hold freeze version promote rollback distill quantize prune precompute warm"""
+)
+# Words that name nothing: buzzwords, vague qualities and talk about the answer itself.
+FILLER = _words(
+    """leverage leveraging leveraged utilize utilise utilizing employ employing harness robust
+    scalable scale seamless seamlessly cutting edge state art stateofart advanced powerful
+    holistic comprehensive end best practice practices industry standard modern innovative
+    synergy synergies optimal optimally efficient efficiently effective effectively world class
+    enterprise grade next generation smart intelligent ai driven powered based enabled centric
+    solution solutions approach approaches framework frameworks pipeline pipelines system systems
+    strategy strategies technique techniques methodology ecosystem paradigm capability
+    capabilities various several many multiple different appropriate proper properly relevant
+    important key core critical essential robustly thorough thoroughly full fully complete
+    completely covered answer answers response section stage part point points thing things
+    stuff etc really very quite basically just also well good great nice sure think guess maybe
+    probably obviously definitely certainly generally typically usually standard typical common
+    overall general aspect aspects area areas element elements factor factors component
+    components layer layers level levels item items question questions talk discuss mention
+    want like need know make ensure ensuring provide providing deliver delivering drive driving
+    enable enabling handle handling support supporting focus focusing consider considering
+    way ways lot lots kind sort type types top high higher low lower large big small new
+    performance quality value impact accuracy metric metrics model models data feature features
+    use uses used using user users context contexts signal signals information info content
+    interview interviewer grader scorer rubric score grade marks credit
+    please thanks thank"""
+)
+_QUESTION_START = re.compile(
+    r"^\W*(?:which|what|who|whom|whose|where|when|why|how|should|shall|do|does|did|is|are|was"
+    r"|were|can|could|would|will|may|might|have|has|am)\b",
+    re.IGNORECASE,
+)
+# Requests and talk addressed to whoever listens or grades, not design content.
+_REQUEST = re.compile(
+    r"\b(?:please|kindly|could\s+you|can\s+you|would\s+you|will\s+you|do\s+you\s+want"
+    r"|want\s+me\s+to|you\s+want|let\s+me\s+know|tell\s+me|i'd\s+like\s+you|i\s+want\s+you"
+    r"|you\s+(?:should|must|need\s+to)\s+(?:give|award|score|grade|mark|rate|treat|count)"
+    r"|(?:grade|score|mark|rate)\s+(?:me|this|it|my)\b|full\s+marks|benefit\s+of\s+the\s+doubt)",
+    re.IGNORECASE,
+)
+
+
+def is_question(unit: Unit) -> bool:
+    """A unit that asks rather than states (ends in "?" or opens like a question)."""
+    text = unit.text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text) and "?" in text)
+
+
+def specific_words(unit: Unit, concept_tokens: Iterable[str]) -> list[str]:
+    """Content words of the unit (with its parent line) that are neither rubric terms nor
+    filler: the things a note names ("age", "country", "chargebacks", "upload")."""
+    taken = set(concept_tokens)
+    out = []
+    for t in tokens(unit.full):
+        if len(t) < 3 or t.isdigit() or t in FUNCTION_WORDS or t in FILLER or t in taken:
+            continue
+        out.append(t)
+    return out
+
+
+def commitment(unit: Unit, n_concepts: int, concept_tokens: Iterable[str]) -> float:
+    """0 (commits to nothing: a request, a question without a number or reason, a run of rubric
+    terms), 0.5 (one specific word and no choice) or 1 (a number, a reason, a choice about a few
+    things, or problem-specific items). ``n_concepts`` is the number of
+    distinct rubric concepts the unit names and ``concept_tokens`` their words."""
+    text = unit.full
+    if _REQUEST.search(unit.text):
+        return 0.0
+    number = bool(NUMBER.search(text))
+    reason = bool(REASON.search(text))
+    first = tokens(unit.text)[:1]
+    choice = bool(_CHOICE.search(text)) or (bool(first) and first[0] in _VERBS)
+    specific = len(set(specific_words(unit, concept_tokens)))
+    if is_question(unit):
+        # A question carries an answer only when it commits ("Should we cap it at 50 ms,
+        # since the page budget is 120?"); a question about what to talk about does not.
+        return 1.0 if (number or reason) and n_concepts else 0.0
+    if number or reason:
+        return 1.0
+    if n_concepts >= 4 and specific < 2:
+        # A run of rubric terms, bare or behind a verb ("we use A, B, C and D"), names no
+        # choice about this problem.
+        return 0.0
+    if choice or specific >= 2:
+        return 1.0
+    return 0.5 if specific == 1 else 0.0
