@@ -113,11 +113,49 @@ def grade_all(
     """The offline grade of ``answer`` under each of ``stages`` (default: all eight), as
     :func:`grade` gives it, for the session's "covered anywhere in the interview" analysis.
     ``rubrics`` maps stage ids to rubrics (default: the configured stage rubrics)."""
-    from interviewer.stages import STAGE_IDS
+    from interviewer.grading import fusion, guards, offline
+    from interviewer.grading.calibration import load_calibration
+    from interviewer.grading.index import rubric_index, stage_indexes
+    from interviewer.rubrics.loader import effective_rubric, get_rubric
+    from interviewer.settings import get_settings
+    from interviewer.stages import STAGE_IDS, get_stage
 
     wanted = list(STAGE_IDS) if stages is None else list(stages)
     rubrics = rubrics or {}
-    return {s: grade(s, answer, problem, rubric=rubrics.get(s)) for s in wanted}
+    for stage in wanted:
+        get_stage(stage)  # UnknownIdError with a suggestion
+    # Prepared once, embedded once: every stage reuses the units and their vectors.
+    prep = guards.prepare(
+        answer if isinstance(answer, str) else str(answer), get_settings().max_answer_chars
+    )
+    vecs = offline.embed_units(prep) if prep.units else None
+    others = stage_indexes()
+    calibration = load_calibration()
+    out: dict[str, StageGrade] = {}
+    for stage in wanted:
+        eff = effective_rubric(rubrics.get(stage) or get_rubric(stage), problem)
+        weights = {c.id: c.weight for c in eff.criteria}
+        if vecs is None:
+            zero = [CriterionGrade(c.id, 0, "", "nothing to grade") for c in eff.criteria]
+            out[stage] = fusion.stage_grade(
+                stage, zero, weights, prep.flags or ["empty"], "offline"
+            )
+            continue
+        features = offline.extract(prep, rubric_index(eff), others, vecs)
+        result = offline.score(features, prep, offline.DEFAULT_PARAMS)
+        criteria = fusion.apply_guards(fusion.offline_criteria(prep, result), result, prep)
+        out[stage] = fusion.stage_grade(
+            stage,
+            criteria,
+            weights,
+            result.flags,
+            "offline",
+            result.cap,
+            factor=result.stage_factor,
+            calibration=calibration,
+            cap_reason=result.cap_reason,
+        )
+    return out
 
 
 def warm_up(rubrics_dir: Path | None = None) -> None:
