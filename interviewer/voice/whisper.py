@@ -138,6 +138,9 @@ class FasterWhisperSTT:
             # The stage vocabulary goes in as hotwords, before every chunk.
             hotwords=prompt or None,
             vad_filter=True,
+            # With timestamp tokens tiny.en ended a chunk early less often (a 34 s answer,
+            # 4 Piper takes: mean WER 8% against 13% without; whole last sentences went missing).
+            without_timestamps=False,
         )
         out: list[Segment] = []
         for s in raw:
