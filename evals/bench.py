@@ -169,6 +169,11 @@ def turn_overhead(index_dir: Path, db: Path, quick: bool) -> dict[str, Any]:
         persona = make_persona("average", problem, rubrics, seed=i)
         view = svc.start(pid, user="bench")
         last, stage = list(view.turns), view.stage
+        if i > 0:  # the problem's texts are embedded in the background once per process
+            msg = persona.reply(stage, last)
+            last = svc.respond(view.id, msg)  # (the prefetch waits for the model's first use)
+            svc.engine.wait_prefetch(120)
+            stage = last[-1].stage if last else stage
         for _ in range(60):
             msg = persona.reply(stage, last)
             graded_before = len(grade_in_turn)
@@ -268,6 +273,19 @@ def concurrent_sessions(db: Path, n: int, turns: int) -> dict[str, Any]:
     }
 
 
+def app_over_http(
+    env: dict[str, str], data: Path, quick: bool, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """The real app through a real HTTP client (evals/app_bench.py); an app that does not
+    start is reported, not fatal."""
+    from evals.app_bench import app_bench
+
+    try:
+        return app_bench(_interviewer_cmd(), env, _free_port(), data / "index", data, quick, say)
+    except Exception as exc:
+        return {"app_http_error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """All measurements; ``progress`` is called with a short note before each step."""
     from interviewer.settings import get_settings
@@ -320,6 +338,8 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None
         out.update(prompt_tokens_fake_llm(data / "fake.db"))
         say("concurrent sessions")
         out.update(concurrent_sessions(data / "concurrent.db", 20, 2 if quick else 4))
+        say("the app over HTTP: one client beside the engine, payload per turn, 20-client burst")
+        out.update(app_over_http(env, data, quick, say))
         say("voice: model loads, speech and recognition vs real time")
         from evals.voice import voice_bench
 
@@ -328,6 +348,8 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] | None = None
     raw = out.get("raw_embed_query_ms_p50")
     turn = out.get("turn_overhead_ms_p50")
     out["turn_overhead_ratio"] = round(turn / raw, 3) if turn and raw else None
+    app_p95, svc_p95 = out.get("app_burst20_turn_ms_p95"), out.get("concurrent_turn_ms_p95")
+    out["app_burst_ratio"] = round(app_p95 / svc_p95, 2) if app_p95 and svc_p95 else None
     ing_s, raw_s = out.get("ingest_chunks_per_s"), out.get("raw_embed_chunks_per_s")
     out["ingest_ratio"] = round(ing_s / raw_s, 3) if ing_s and raw_s else None
     out["targets"] = targets(out, settings.llm_max_prompt_tokens)
@@ -360,7 +382,21 @@ def targets(r: dict[str, Any], prompt_cap: int) -> dict[str, dict[str, Any]]:
         ),
         "stt_rtf": check(r.get("stt_rtf"), lambda v: v <= 0.3, "<= 0.3 (well under real time)"),
         "tts_rtf": check(r.get("tts_rtf"), lambda v: v <= 0.2, "<= 0.2 (well under real time)"),
+        "app_turn_ratio": check(
+            r.get("app_turn_ratio"), lambda v: v <= 3.0, "<= 3 (app p50 / engine p50, 1 client)"
+        ),
+        "app_burst_ratio": check(
+            r.get("app_burst_ratio"), lambda v: v <= 1.5, "<= 1.5 (20 via app / via service p95)"
+        ),
+        "app_payload_growth": check(
+            payload_growth(r), lambda v: v <= 1.5, "last turn / turn 5 bytes <= 1.5 (flat)"
+        ),
     }
+
+
+def payload_growth(r: dict[str, Any]) -> float | None:
+    early, late = r.get("app_payload_bytes_turn5"), r.get("app_payload_bytes_last_turn")
+    return round(late / early, 2) if early and late else None
 
 
 def table(r: dict[str, Any]) -> str:
@@ -385,6 +421,14 @@ def table(r: dict[str, Any]) -> str:
         "max_prompt_tokens_late",
         "concurrent_turn_ms_p95",
         "cross_talk_sessions",
+        "app_turn_ms_p50",
+        "app_engine_turn_ms_p50",
+        "app_turn_ratio",
+        "app_burst20_turn_ms_p95",
+        "app_burst_ratio",
+        "app_payload_bytes_turn5",
+        "app_payload_bytes_last_turn",
+        "app_payload_last_turn",
         "stt_rtf",
         "stt_load_s",
         "tts_rtf",
@@ -398,6 +442,8 @@ def table(r: dict[str, Any]) -> str:
         lines.append(f"{k:<24}{_show(t['value']):>10}  {t['target']:<48}{res}")
     if r.get("app_ready_error"):
         lines.append(f"app_ready_error: {r['app_ready_error']}")
+    if r.get("app_http_error"):
+        lines.append(f"app_http_error: {r['app_http_error']}")
     return "\n".join(lines)
 
 

@@ -22,6 +22,9 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 
 _lock = threading.Lock()
 _model: Any = None
+# Set once the model has embedded something: background work (the interview's prefetch) waits
+# for it, so heavy libraries are imported and initialised by one thread only.
+model_used = threading.Event()
 
 
 def _load_model() -> Any:
@@ -64,6 +67,7 @@ class Embedder:
             show_progress_bar=show_progress,
             convert_to_numpy=True,
         )
+        model_used.set()
         return np.asarray(vecs, dtype=np.float32)
 
     def embed_cached(self, texts: Sequence[str]) -> np.ndarray:

@@ -486,3 +486,49 @@ def test_small_talk_sharing_a_word_with_a_rubric_phrase_is_off_topic() -> None:
     assert classify(chatter, context=context, vocabulary=vocab).intent == "off_topic"
     answer = "We start with a popularity baseline, then a two-tower model with a ranker."
     assert classify(answer, context=context, vocabulary=vocab).intent == "answer"
+
+
+class PassageSearch:
+    """A guide index that returns one known passage for every query."""
+
+    TEXT = (
+        "Offline metrics for ranking reward putting the relevant results near the top of "
+        "the list, which is what the candidate sees first."
+    )
+
+    def __call__(self, query: str, k: int, stage: str | None) -> list[Any]:
+        return [Passage(self.TEXT, "corpus/06-evaluation.md", "Ranking metrics", stage, 0.9)]
+
+
+def test_llm_writes_challenges_and_follow_ups_from_the_target_and_its_passage(
+    tmp_path: Path, no_retries: None
+) -> None:
+    # a reply that reuses the passage's wording (and is otherwise a fine question)
+    copy = "Think about how " + PassageSearch.TEXT.lower().rstrip(".") + ": how would that apply?"
+    challenge_reply = "You said you'd split randomly; how would that test score hold up later?"
+    llm, fake = _fake_llm(*[GOOD] * 50)
+    svc = InterviewService(
+        tmp_path / "s.db", llm=llm, grading_llm=None, search=PassageSearch()
+    )
+    sid = svc.start("fraud-detection").id
+    for _ in range(2):
+        svc.next_stage(sid)
+    assert svc.get(sid).stage == "data"
+    before = len(fake.history)
+    fake.replace_queue(challenge_reply, *[GOOD] * 20)  # the challenge is this turn's only call
+    replies = svc.respond(sid, "Labels from chargebacks. I'd hold out 20% of payments randomly.")
+    (challenge,) = [t for t in replies if t.meta.get("subkind") == "challenge"]
+    prompt = "\n".join(str(m.content) for m in fake.history[before])
+    assert challenge.prompt_versions == ("followup@v1",)
+    assert "hold out 20% of payments randomly" in prompt  # the claim, quoted
+    assert challenge.meta["misconception"] == "random_split_time_ordered"
+    assert challenge.text == challenge_reply
+    # the next follow-up: the LLM gets the target's passage but may not reuse its words
+    fake.replace_queue(copy, *[GOOD] * 20)
+    replies = svc.respond(sid, "We'd keep a few months of payments and their outcomes.")
+    followups = [t for t in replies if t.meta.get("subkind") == "probe"]
+    if followups:  # a probe (not a move on): the copying reply was caught
+        (probe,) = followups
+        assert PassageSearch.TEXT in "\n".join(str(m.content) for m in fake.history[-1])
+        assert probe.engine.startswith("offline (fallback: leak guard")
+        assert "ranking reward" not in probe.text

@@ -27,6 +27,11 @@ class ScriptedChatModel(BaseChatModel):
         self._queue.extend(items)
         return self
 
+    def replace_queue(self, *items: str | BaseException) -> ScriptedChatModel:
+        """Drop what is still queued and queue ``items`` (script the next calls exactly)."""
+        self._queue.clear()
+        return self.enqueue(*items)
+
     @property
     def history(self) -> list[list[BaseMessage]]:
         return self._history

@@ -487,6 +487,13 @@ class Engine:
             _prefetched.add(problem.id)
 
         def run() -> None:
+            from interviewer import embeddings
+
+            # Only once the turn path has loaded and used the model: importing torch and
+            # transformers from two threads at once can fail inside their imports.
+            while not embeddings.model_used.wait(0.5):
+                if _prefetch_stop.is_set():
+                    return
             try:
                 from interviewer.embeddings import get_embedder
 
@@ -506,6 +513,17 @@ class Engine:
         thread = threading.Thread(target=run, name=f"prefetch-{problem.id}", daemon=True)
         _prefetch_threads.append(thread)
         thread.start()
+
+    @staticmethod
+    def wait_prefetch(timeout: float = 60.0) -> bool:
+        """Wait for the background embedding of started problems (benchmarks measure the
+        steady state; the first turns of a problem's first interview share the CPU with it)."""
+        import time as _time
+
+        deadline = _time.monotonic() + timeout
+        for thread in list(_prefetch_threads):
+            thread.join(max(0.0, deadline - _time.monotonic()))
+        return not any(t.is_alive() for t in _prefetch_threads)
 
     def searcher(self) -> Search | None:
         if self._search is not None:
