@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from evals.app_client import call
 from tests.test_ui_support import (
     CHART,
     CITATIONS,
@@ -164,6 +165,40 @@ def test_bad_input_gets_a_friendly_note_and_loses_nothing(api: Any) -> None:
     # ...and the session carries on normally.
     out = api.predict(token, sid, STAGE_ANSWERS["framing"], api_name="/send_message")
     assert not last_text(out).startswith("⚠️")
+
+
+def test_history_deletes_only_your_own_session(api: Any) -> None:
+    out = _start(api, "fraud-detection")
+    token, sid = out[TOKEN], out[SESSION]
+    api.predict(token, sid, STAGE_ANSWERS["requirements"], api_name="/send_message")
+    stranger = _start(api)[TOKEN]
+    listing = api.predict(stranger, sid, api_name="/delete_session")
+    assert sid not in [r[0] for r in listing[1]["data"]]
+    assert api.predict(token, sid, api_name="/get_transcript")["session_id"] == sid  # kept
+    listing = api.predict(token, sid, api_name="/delete_session")
+    assert sid not in [r[0] for r in listing[1]["data"]]
+    assert "error" in api.predict(token, sid, api_name="/get_transcript")
+
+
+def test_payload_per_turn_does_not_grow_with_the_transcript(server: AppServer) -> None:
+    """Bytes of each send_message event stream (raw HTTP, evals.app_client): the chat shows
+    the current part of the interview, so turn 40 costs what turn 20 did."""
+    questions = [
+        "How many daily active users are there?",
+        "What latency budget do we have?",
+        "What data do we log today?",
+        "Are there privacy constraints?",
+    ]
+    started = call(server.url, "start_interview", "", "feed-ranking", "offline").data
+    sizes = {}
+    for i in range(1, 41):
+        res = call(server.url, "send_message", started[0], started[1], questions[i % 4])
+        sizes[i] = res.bytes
+    early = max(sizes[i] for i in range(11, 21))
+    late = max(sizes[i] for i in range(31, 41))
+    print(f"\npayload per turn: turn 5 {sizes[5]} B, turn 40 {sizes[40]} B")
+    assert late <= 1.25 * early, sizes
+    assert sizes[40] <= 3 * sizes[5], sizes
 
 
 def test_sessions_are_isolated_per_browser(api: Any) -> None:

@@ -116,12 +116,17 @@ def session_outputs(
             gr.update(choices=[], value=None),
             *_controls(None),
             gr.update(visible=False),
+            gr.update(open=False),
         )
     sid = str(render.field(view, "id"))
     user = str(render.field(view, "user", "") or ctx.user(token))
     earlier, recent = render.split_chat(render.field(view, "turns") or [])
     chat = recent + (extra or []) + notes_md
-    earlier_out = gr.skip() if earlier_known == len(earlier) else gr.update(value=earlier)
+    # Earlier stages are loaded when the candidate opens their view (``load_earlier``), never
+    # pushed with a turn: a turn's payload stays the same however long the interview is.
+    same = earlier_known == len(earlier)
+    earlier_out = gr.skip() if same else gr.update(value=[])
+    fold = gr.skip() if same else gr.update(open=False)
     finished = bool(render.field(view, "finished"))
     title = render.field(view, "problem_title", "")
     if not finished:
@@ -141,6 +146,7 @@ def session_outputs(
             gr.update(choices=[], value=None),
             *_controls(view),
             gr.update(visible=False),
+            fold,
         )
     status = f"**{title}** · session `{sid}` · finished: your report is below."
     report_md = report_markdown(ctx, user, sid, view)
@@ -164,6 +170,7 @@ def session_outputs(
         gr.update(choices=[c.label for c in cites], value=None),
         *_controls(view),
         gr.update(visible=True),
+        fold,
     )
 
 
@@ -210,7 +217,7 @@ def _keep(message: Any) -> str:
 _OUTPUT_NAMES = (
     "user_state", "session_state", "chatbot", "tracker", "status", "report", "chart",
     "download_md", "download_json", "earlier", "flow", "verdict", "citations", "send",
-    "next_stage", "end", "report_area",
+    "next_stage", "end", "report_area", "earlier_box",
 )  # fmt: skip
 
 
@@ -290,15 +297,11 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
                 note = "This interview has finished. Start a new one to practise again."
                 yield (*session_outputs(ctx, token, view, notes=[note]), _keep(message))
                 return
-            pending = [{"role": "user", "content": text}, {"role": "assistant", "content": "…"}]
-            yield (
-                *session_outputs(ctx, token, view, extra=pending, earlier_known=known),
-                gr.skip(),
-            )
+            # The page already shows the message and a "…" (client-side, no round trip): one
+            # response per turn, with the stored turns (each interviewer turn its own bubble).
             ctx.wait_ready()
             spoken = answer_meta(ctx, svc, user, sid, text)  # recordings behind this answer
             svc.respond(sid, text, user=user, **spoken)
-            # The stored turns are the truth: each interviewer turn its own message.
             after = svc.get(sid, user=user)
             yield (*session_outputs(ctx, token, after, earlier_known=known), gr.skip())
         except Exception as exc:
@@ -405,6 +408,15 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
         except InterviewerError as exc:
             return {"error": str(exc)}
 
+    def load_earlier(user_token: Any, session_id: Any) -> Any:
+        """The earlier part of the interview, when its collapsed view is opened."""
+        try:
+            user, sid = ctx.owned_session(user_token, session_id)
+            view = ctx.service().get(sid, user=user)
+        except InterviewerError:
+            return gr.update(value=[])
+        return gr.update(value=render.split_chat(render.field(view, "turns") or [])[0])
+
     def open_citation(user_token: Any, session_id: Any, choice: Any) -> str:
         """A cited guide passage of this session's report, for the side panel."""
         if not choice:
@@ -439,6 +451,7 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             restore_page,
             get_transcript,
             open_citation,
+            load_earlier,
             refresh_tracker,
         )
     }

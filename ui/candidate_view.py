@@ -32,6 +32,7 @@ class CandidateTab:
     download_md: gr.DownloadButton
     download_json: gr.DownloadButton
     earlier: gr.Chatbot
+    earlier_box: gr.Accordion
     flow: gr.Markdown
     verdict: gr.Markdown
     citations: gr.Dropdown
@@ -70,6 +71,7 @@ class CandidateTab:
             self.next_stage,
             self.end,
             self.report_area,
+            self.earlier_box,
         ]
 
     @property
@@ -114,13 +116,16 @@ def build_candidate_tab(
                     "Start interview", variant="primary", scale=1, elem_id="start-btn"
                 )
             status = gr.Markdown(HINT, elem_id="status")
-            with gr.Accordion("Earlier in this interview", open=False, elem_id="earlier-box"):
+            with gr.Accordion(
+                "Earlier in this interview", open=False, elem_id="earlier-box"
+            ) as earlier_box:
                 earlier = gr.Chatbot(
                     label="Earlier stages",
                     height=360,
                     elem_id="earlier-chat",
                     feedback_options=None,
                     layout="bubble",
+                    group_consecutive_messages=False,  # each interviewer turn its own bubble
                     buttons=[],
                 )
             chatbot = gr.Chatbot(
@@ -130,6 +135,7 @@ def build_candidate_tab(
                 buttons=[],
                 feedback_options=None,
                 layout="bubble",
+                group_consecutive_messages=False,  # each interviewer turn its own bubble
                 placeholder="Your interview will appear here.",
             )
             with gr.Row():
@@ -206,6 +212,7 @@ def build_candidate_tab(
         download_md,
         download_json,
         earlier,
+        earlier_box,
         flow,
         verdict,
         citations,
@@ -228,7 +235,12 @@ def build_candidate_tab(
 
 # The answer box empties the moment a message leaves it (in the browser, no round trip), so
 # nothing typed afterwards is ever overwritten by the reply.
-TAKE_MESSAGE_JS = '(m) => ["", m]'
+TAKE_MESSAGE_JS = """(m, chat) => {
+  const text = (t) => [{type: "text", text: t}];
+  const shown = (m || "").trim() ? [...(chat || []), {role: "user", content: text(m)},
+    {role: "assistant", content: text("…")}] : chat;
+  return ["", m, shown];
+}"""
 PRINT_JS = "() => { window.print(); }"
 
 
@@ -284,15 +296,18 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
         fn=h["send_message"],
         inputs=[*ids, tab.pending],
         outputs=[*outs, tab.message],
-        trigger_mode="always_last",
+        trigger_mode="multiple",
         show_progress="hidden",
     )
-    sent = tab.send.click(
-        None, [tab.message], [tab.message, tab.pending], js=TAKE_MESSAGE_JS, queue=False
-    ).then(**send_io, api_name="send_message")
-    submitted = tab.message.submit(
-        None, [tab.message], [tab.message, tab.pending], js=TAKE_MESSAGE_JS, queue=False
-    ).then(**send_io, api_visibility="private")
+    take: dict[str, Any] = {
+        "fn": None,
+        "inputs": [tab.message, tab.chatbot],
+        "outputs": [tab.message, tab.pending, tab.chatbot],
+        "js": TAKE_MESSAGE_JS,
+        "queue": False,
+    }
+    sent = tab.send.click(**take).then(**send_io, api_name="send_message")
+    submitted = tab.message.submit(**take).then(**send_io, api_visibility="private")
     if tab.voice is not None:
         events = [sent, submitted, started, moved, ended, *ui_events, confirmed]
         h.update(wire_voice(ctx, tab.voice, tab.user_state, tab.session_state, tab.message, events))
@@ -305,6 +320,10 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
         show_progress="hidden",
     )
     tab.print_btn.click(None, None, None, js=PRINT_JS, queue=False)
+    # Opening the earlier stages loads them (a turn that moves the cut folds and empties it).
+    tab.earlier_box.expand(
+        h["load_earlier"], ids, tab.earlier, api_visibility="private", show_progress="hidden"
+    )
     # The tracker's clocks move while the candidate thinks; a cheap read every 20 s.
     timer = gr.Timer(20)
     timer.tick(

@@ -120,7 +120,8 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
         """Delete one of this browser's sessions: its turns, its transcript and its audio."""
         token = ensure_token(user_token)
         try:
-            _user, sid = ctx.owned_session(token, session_id)
+            user, sid = ctx.owned_session(token, session_id)
+            ctx.service().get(sid, user=user)  # another browser's session: "unknown session"
             ctx.service().store.delete(sid)
             delete_session_audio(ctx.settings.data_dir, sid)
             render.remove_exports(sid)
@@ -189,7 +190,12 @@ def build_history_tab() -> HistoryTab:
                 passage = gr.Markdown("_Pick a citation to read the passage here._")
         print_btn = gr.Button("Print / save as PDF", elem_id="history-print-btn")
         viewer = gr.Chatbot(
-            label="Transcript", height=420, feedback_options=None, buttons=[], layout="bubble"
+            label="Transcript",
+            height=420,
+            feedback_options=None,
+            buttons=[],
+            layout="bubble",
+            group_consecutive_messages=False,
         )
     return HistoryTab(
         refresh, table, picker, open_btn, resume, progress, viewer, report, chart, verdict,

@@ -1,0 +1,188 @@
+"""The app's own cost per turn, through a real HTTP client, beside the engine's (same run).
+
+- single client: each message goes through the running app (``/gradio_api/call/send_message``,
+  :mod:`evals.app_client`) and, right after, the same message to a twin session on an
+  in-process InterviewService, so both see the same machine load and the same interview
+  state; ``app_turn_ms_p50`` / ``app_engine_turn_ms_p50`` is the app's factor;
+- payload: the bytes of each turn's event stream, at turn 5 and at the last turn (50 unless the
+  interview finished earlier), so growth with the transcript shows;
+- burst: 20 clients at once, each starting an interview and sending the same messages as the
+  service-only concurrency bench (``concurrent_turn_ms_p95``), p95 over all their turns.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from evals.app_client import call
+from evals.metrics import percentile
+
+QUESTIONS = (
+    "How many daily active users are there?",
+    "What latency budget do we have for a request?",
+    "What data do we log today?",
+    "Are there any privacy constraints I should know about?",
+)
+
+
+def _p(xs: list[float], q: float) -> float | None:
+    v = percentile(xs, q)
+    return None if v is None else round(v, 2)
+
+
+def start_app(cmd: list[str], env: dict[str, str], port: int, timeout_s: float = 240.0) -> Any:
+    proc = subprocess.Popen(
+        [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"serve exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_app(proc)
+    raise RuntimeError(f"the app did not answer within {timeout_s:.0f} s")
+
+
+def stop_app(proc: Any) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+def single_client(
+    base: str, index_dir: Path, db: Path, turns: int, say: Callable[[str], None]
+) -> dict[str, Any]:
+    from evals.personas import make_persona
+    from interviewer.retrieval import get_retriever
+    from interviewer.rubrics.loader import effective_rubric, get_problem, load_rubrics
+    from interviewer.session.service import InterviewService
+
+    retriever = get_retriever(index_dir)
+    svc = InterviewService(
+        db, llm_name="offline", search=lambda q, k, s: list(retriever.search(q, k=k, stage=s))
+    )
+    pid = "video-recommendations"
+    problem = get_problem(pid)
+    rubrics = {s: effective_rubric(r, problem) for s, r in load_rubrics().items()}
+    persona = make_persona("average", problem, rubrics, seed=3)
+    # Warm-up (first turns load models on both sides), not measured.
+    warm = call(base, "start_interview", "", pid, "offline").data
+    call(base, "send_message", warm[0], warm[1], QUESTIONS[0])
+    svc.respond(svc.start(pid, user="bench-warm").id, QUESTIONS[0])
+
+    started = call(base, "start_interview", "", pid, "offline").data
+    token, sid = started[0], started[1]
+    twin = svc.start(pid, user="bench-twin")
+    last, stage = list(twin.turns), twin.stage
+    app_ms: list[float] = []
+    engine_ms: list[float] = []
+    payload: dict[int, int] = {}
+    for i in range(1, turns + 1):
+        # One answer in three, the rest clarifying questions: a long interview that stays open
+        # (the wrap-up is never answered, so no report is written in the measured turns).
+        if i % 3 or stage == "wrapup":
+            msg = QUESTIONS[i % len(QUESTIONS)]
+        else:
+            msg = persona.reply(stage, last)
+        res = call(base, "send_message", token, sid, msg)
+        t = time.perf_counter()
+        last = svc.respond(twin.id, msg, user="bench-twin")
+        ms = (time.perf_counter() - t) * 1000
+        if any(t.kind == "report" for t in last):
+            break  # a finished interview's page (the report) is not a turn's payload
+        engine_ms.append(ms)
+        app_ms.append(res.seconds * 1000)
+        payload[i] = res.bytes
+        stage = last[-1].stage if last else stage
+        if i % 10 == 0:
+            say(f"  app turn {i}/{turns}")
+    n = max(payload)
+    app50, eng50 = _p(app_ms, 50), _p(engine_ms, 50)
+    tail = [payload[k] for k in payload if k > n - 5]
+    return {
+        "app_turn_ms_p50": app50,
+        "app_turn_ms_p95": _p(app_ms, 95),
+        "app_engine_turn_ms_p50": eng50,
+        "app_turn_ratio": round(app50 / eng50, 2) if app50 and eng50 else None,
+        "app_turns_measured": len(app_ms),
+        "app_payload_bytes_turn5": payload.get(5),
+        "app_payload_bytes_last_turn": payload[n],
+        "app_payload_last_turn": n,
+        "app_payload_bytes_max_last5": max(tail),
+    }
+
+
+def burst(base: str, clients: int, turns: int) -> dict[str, Any]:
+    ms: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    from evals.bench import TURN_PROBLEMS
+
+    # The same problems as the service-only burst, each warmed first (its probes and facts
+    # are embedded when its first interview starts): both bursts measure steady state.
+    for pid in TURN_PROBLEMS:
+        warm = call(base, "start_interview", "", pid, "offline").data
+        call(base, "send_message", warm[0], warm[1], "We log impressions and clicks.")
+
+    def worker(i: int) -> None:
+        try:
+            pid = TURN_PROBLEMS[i % len(TURN_PROBLEMS)]
+            started = call(base, "start_interview", "", pid, "offline").data
+            for j in range(turns):
+                text = f"Session {i}: we log impressions and clicks as implicit labels, turn {j}."
+                res = call(base, "send_message", started[0], started[1], text)
+                with lock:
+                    ms.append(res.seconds * 1000)
+        except Exception as exc:  # reported, not raised: the bench carries on
+            with lock:
+                errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out: dict[str, Any] = {f"app_burst{clients}_turn_ms_p95": _p(ms, 95)}
+    if errors:
+        out["app_burst_errors"] = errors[:3]
+    return out
+
+
+def app_bench(
+    cmd: list[str],
+    env: dict[str, str],
+    port: int,
+    index_dir: Path,
+    data: Path,
+    quick: bool,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    proc = start_app(cmd, env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        out = single_client(base, index_dir, data / "app-twin.db", 16 if quick else 50, say)
+        say("  20-client burst through the app")
+        out.update(burst(base, 20, 2 if quick else 4))
+        return out
+    finally:
+        stop_app(proc)
