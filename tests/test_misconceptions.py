@@ -190,6 +190,12 @@ ROWS = [
 ("internal_search_no_access_control", S, "It's internal, so we don't need access control.", True),
 ("internal_search_no_access_control", G, "Everyone is an employee, so permissions are not needed.", True),
 ("internal_search_no_access_control", S, "Even internally we must enforce permissions and filter what each employee can see.", False),
+("user_reports_are_ground_truth", C, "User reports are ground truth, so every reported case is a positive.", True),
+("user_reports_are_ground_truth", C, "We treat the flags users send as the true labels.", True),
+("user_reports_are_ground_truth", C, "User reports are noisy and biased, so reviewers decide the labels.", False),
+("dense_retrieval_replaces_lexical", S, "Dense retrieval is strictly better, so we retire the BM25 index.", True),
+("dense_retrieval_replaces_lexical", G, "Once the vector search works we can drop the keyword index.", True),
+("dense_retrieval_replaces_lexical", S, "We keep BM25 alongside the dense retriever, since exact codes need lexical match.", False),
 ]
 
 TABLE = [(entry, family, text, entry if positive else None) for entry, family, text, positive in ROWS]
