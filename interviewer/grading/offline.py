@@ -275,7 +275,10 @@ def score(
     caps: list[tuple[float, str]] = []
     if "gibberish" in prep.flags:
         caps.append((0.5, "gibberish"))
-    if features.questions and all(features.questions) and not commit.any():
+    # In requirements, clarifying questions are the answer; elsewhere a message that only asks
+    # is not one.
+    asks_only = features.questions and all(features.questions) and not commit.any()
+    if asks_only and features.stage != "requirements":
         # Only asks ("Which metrics do you want me to talk about?"): not an answer.
         result.flags.append("question")
         caps.append((0.0, "a question, not an answer"))
