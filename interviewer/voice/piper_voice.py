@@ -27,9 +27,20 @@ def _session(model: Path) -> object:
 
 
 class PiperTTS:
-    def __init__(self, model: str | None = None, *, length_scale: float | None = None) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        length_scale: float | None = None,
+        noise_scale: float | None = None,
+        noise_w_scale: float | None = None,
+    ) -> None:
+        """``noise_scale``/``noise_w_scale`` 0 make the voice deterministic (Piper samples
+        its prosody and timing per call otherwise): what measurements need."""
         self.model_path = model
         self.length_scale = length_scale
+        self.noise_scale = noise_scale
+        self.noise_w_scale = noise_w_scale
         self.name = "piper:" + (Path(model).stem if model else "en_US-joe-medium")
         self._voice: object | None = None
         self._lock = threading.Lock()
@@ -60,10 +71,14 @@ class PiperTTS:
         voice = self._voice
         assert voice is not None
         syn = None
-        if self.length_scale:
+        if self.length_scale or self.noise_scale is not None or self.noise_w_scale is not None:
             from piper import SynthesisConfig
 
-            syn = SynthesisConfig(length_scale=self.length_scale)
+            syn = SynthesisConfig(
+                length_scale=self.length_scale,
+                noise_scale=self.noise_scale,
+                noise_w_scale=self.noise_w_scale,
+            )
         chunks = [c.audio_int16_array for c in voice.synthesize(text, syn_config=syn)]  # type: ignore[attr-defined]
         rate = int(voice.config.sample_rate)  # type: ignore[attr-defined]
         if not chunks:
