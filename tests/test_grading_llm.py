@@ -21,8 +21,10 @@ pytestmark = pytest.mark.slow
 STAGE = "evaluation"
 ANSWER = (
     "Offline I'd use NDCG at ten on next week's sessions. Online, watch time per user "
-    "with retention as a guardrail, in a two-week A/B test split by user."
-)
+    "with retention as a guardrail, in a two-week A/B test split by user. Every metric is "
+    "sliced by new versus returning users and by country, because a gain for heavy users can "
+    "hide a loss for new ones."
+)  # three committing sentences, 50+ words: not capped as "one short answer"
 
 
 @pytest.fixture(scope="module", autouse=True)

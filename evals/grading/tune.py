@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-11 (the ``tune`` split), never on the held-out ``holdout12``.
+holdout1-13 (the ``tune`` split), never on the held-out ``holdout14``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 

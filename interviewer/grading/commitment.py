@@ -29,7 +29,9 @@ from interviewer.grading.vocab import FUNCTION_WORDS
 NUMBER = re.compile(
     r"(?<![-\w])(?:\d+(?:[.,]\d+)?\s*(?:%|ms|s|x|k|m|b|gb|tb|qps)?|one|two|three|four|five|six"
     r"|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|thousand|million|billion|half"
-    r"|percent|dozen|daily|weekly|hourly|monthly|nightly)(?![-\w])"
+    r"|percent|dozen|daily|weekly|hourly|monthly|nightly)"
+    # a span of time is a quantity ("a two-week test"); "two-tower" or "top-k" is a name
+    r"(?:(?![-\w])|-(?:second|minute|hour|day|week|month|year)s?\b)"
     r"|\bp\d{2}\b|@\s?\d+",
     re.IGNORECASE,
 )
@@ -104,6 +106,22 @@ _REQUEST = re.compile(
 )
 
 
+# Words that tie one term to another ("per user", "as a guardrail", "split by user"); a bare
+# list has none of them, only commas and "and".
+_RELATION = _words(
+    """per with as by on in at for from into over under within between against behind after
+    before via using without than instead"""
+)
+
+
+def _relations(unit: Unit) -> int:
+    return sum(t in _RELATION for t in tokens(unit.text))
+
+
+# Rubric concepts (of any stage) one unit can name and still be a choice among them.
+_LIST_OF_EVERYTHING = 6
+
+
 def is_question(unit: Unit) -> bool:
     """A unit that asks rather than states (ends in "?" or opens like a question)."""
     text = unit.text.strip()
@@ -122,11 +140,15 @@ def specific_words(unit: Unit, concept_tokens: Iterable[str]) -> list[str]:
     return out
 
 
-def commitment(unit: Unit, n_concepts: int, concept_tokens: Iterable[str]) -> float:
+def commitment(
+    unit: Unit, n_concepts: int, concept_tokens: Iterable[str], *, asking_counts: bool = False
+) -> float:
     """0 (commits to nothing: a request, a question without a number or reason, a run of rubric
     terms), 0.5 (one specific word and no choice) or 1 (a number, a reason, a choice about a few
     things, or problem-specific items). ``n_concepts`` is the number of
-    distinct rubric concepts the unit names and ``concept_tokens`` their words."""
+    distinct rubric concepts the unit names and ``concept_tokens`` their words;
+    ``asking_counts``: the stage is graded on the questions asked (requirements), so a question
+    about a concept commits to it."""
     text = unit.full
     if _REQUEST.search(unit.text):
         return 0.0
@@ -138,13 +160,39 @@ def commitment(unit: Unit, n_concepts: int, concept_tokens: Iterable[str]) -> fl
     if is_question(unit):
         # A question carries an answer only when it commits ("Should we cap it at 50 ms,
         # since the page budget is 120?"); a question about what to talk about does not.
+        if asking_counts and n_concepts:
+            return 1.0
         return 1.0 if (number or reason) and n_concepts else 0.0
     if number or reason:
-        return 1.0
-    if n_concepts >= 4 and specific < 2:
-        # A run of rubric terms, bare or behind a verb ("we use A, B, C and D"), names no
-        # choice about this problem.
+        # each number or reason is a commitment that can carry a few concepts
+        held = len(NUMBER.findall(text)) + len(REASON.findall(text))
+        return _spread(1.0, n_concepts, held)
+    if (
+        n_concepts >= 4
+        and specific < 2
+        and (not choice or n_concepts >= _LIST_OF_EVERYTHING)
+        and _relations(unit) * 3 < n_concepts
+    ):
+        # A run of rubric terms names no choice about this problem: bare ("A, B, C and D"), or
+        # behind a verb when it names so many that it picks nothing ("we use A, B, ... and
+        # H"). A choice among a few ("I'd use precision and recall offline, then an A/B test
+        # on watch time") is a choice, and so are terms tied to each other ("watch time per
+        # user with retention as a guardrail, in an A/B test split by user").
         return 0.0
     if choice or specific >= 2:
-        return 1.0
+        return _spread(1.0, n_concepts, 0)
     return 0.5 if specific == 1 else 0.0
+
+
+# A choice commits to about this many rubric concepts, and each number or reason in the unit
+# to as many again: "user: age, country; item: category, upload age" is four choices; "NDCG
+# at ten on next week's sessions plus log loss to check calibration, sliced by new versus
+# heavy users" holds ten concepts with a number and two reasons; a sentence naming ten
+# concepts around one choice ("we leverage an NDCG-driven framework with recall@k guardrails
+# behind a calibrated A/B layer...") says nothing about each, so its commitment is spread.
+_CONCEPTS_PER_UNIT = 4
+
+
+def _spread(k: float, n_concepts: int, held: int) -> float:
+    room = _CONCEPTS_PER_UNIT * (1 + held)
+    return k * min(1.0, room / n_concepts) if n_concepts else k

@@ -36,6 +36,7 @@ class RubricIndex:
     stage: str
     criteria: tuple[CriterionIndex, ...]
     stage_matcher: ConceptMatcher  # every concept of the stage, for stuffing and off-stage
+    questions_are_answers: bool = False  # Rubric.questions_are_answers
 
 
 def positive_texts(c: Criterion) -> list[str]:
@@ -106,6 +107,7 @@ def _build(rubric: Rubric) -> RubricIndex:
         stage=rubric.stage,
         criteria=tuple(criteria),
         stage_matcher=ConceptMatcher(everything),
+        questions_are_answers=rubric.questions_are_answers,
     )
 
 

@@ -161,7 +161,7 @@ def extract(
                 rubric_words[j].update(unit_tokens[j][m.start : m.end])
         counts[stage] = len(keys)
     commit = [
-        commitment(u, len(k), words)
+        commitment(u, len(k), words, asking_counts=index.questions_are_answers)
         for u, k, words in zip(prep.units, unit_keys, rubric_words, strict=True)
     ]
     criteria: list[CriterionFeatures] = []
@@ -275,10 +275,10 @@ def score(
     caps: list[tuple[float, str]] = []
     if "gibberish" in prep.flags:
         caps.append((0.5, "gibberish"))
-    # In requirements, clarifying questions are the answer; elsewhere a message that only asks
-    # is not one.
+    # Where clarifying questions are the answer (Rubric.questions_are_answers) they commit;
+    # elsewhere a message that only asks is not an answer.
     asks_only = features.questions and all(features.questions) and not commit.any()
-    if asks_only and features.stage != "requirements":
+    if asks_only:
         # Only asks ("Which metrics do you want me to talk about?"): not an answer.
         result.flags.append("question")
         caps.append((0.0, "a question, not an answer"))

@@ -129,6 +129,12 @@ class Rubric(_Strict):
     stage: StageId
     title: Text
     version: int = Field(default=1, ge=1)
+    questions_are_answers: bool = Field(
+        default=False,
+        description="In this stage asking the right questions is the answer (requirements): a "
+        "question that names a criterion's concepts earns credit instead of counting as 'a "
+        "question, not an answer'.",
+    )
     criteria: list[Criterion] = Field(min_length=1)
 
     @model_validator(mode="after")
