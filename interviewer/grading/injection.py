@@ -89,15 +89,25 @@ def _pieces(text: str, a: int, b: int) -> list[tuple[int, int, bool]]:
     ]
 
 
+# Fewer words than this say nothing to anyone (a table rule, a bare "Yes."); the detector
+# is not asked about them.
+_MIN_WORDS = 2
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def _attempts(texts: Sequence[str]) -> list[bool]:
     """The learned detector on each text (one embedding call for all of them)."""
-    if not texts:
-        return []
+    judged = [i for i, t in enumerate(texts) if len(_WORD.findall(t)) >= _MIN_WORDS]
+    out = [False] * len(texts)
+    if not judged:
+        return out
     from interviewer.embeddings import get_embedder
     from interviewer.grading.injection_model import get_injection_model
 
-    vecs = get_embedder().embed_cached([" ".join(t.split()) for t in texts])
-    return [bool(f) for f in get_injection_model().flags(vecs)]
+    vecs = get_embedder().embed_cached([" ".join(texts[i].split()) for i in judged])
+    for i, f in zip(judged, get_injection_model().flags(vecs), strict=True):
+        out[i] = bool(f)
+    return out
 
 
 def injection_spans(text: str) -> tuple[str, list[tuple[int, int]]]:

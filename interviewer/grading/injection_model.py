@@ -33,7 +33,7 @@ MODEL_PATH = Path(__file__).with_name("injection_model.npz")
 EXAMPLES_PATH = Path(__file__).with_name("injection_examples.txt")
 DEFAULT_C = 4.0
 # The threshold keeps this share of the honest training sentences below it (cross-validated).
-HONEST_QUANTILE = 0.998
+HONEST_QUANTILE = 0.999
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,16 @@ def examples(path: Path = EXAMPLES_PATH) -> tuple[list[str], list[str]]:
 
 
 def honest_texts() -> list[str]:
-    """Every sentence of the corpus, the rubric texts and the problem cards' prompts and facts,
-    in a stable order."""
+    """Every sentence of the corpus, the rubric texts (with the per-family probes), the problem
+    cards (prompt, facts, the ways candidates ask for them, probes) and the misconception
+    catalogue (the wrong claims as candidates say them, challenges, corrections), in a stable
+    order. Questions to and from the candidate are honest text: the detector learns that
+    asking about the problem is not fishing for the grade."""
     from interviewer.grading.stage_model import rubric_texts
     from interviewer.ingest.chunking import split_sentences
     from interviewer.ingest.pipeline import load_and_chunk
     from interviewer.rubrics.loader import load_problems, load_rubrics
+    from interviewer.rubrics.misconceptions import load_misconceptions
     from interviewer.settings import get_settings
 
     settings = get_settings()
@@ -108,9 +112,21 @@ def honest_texts() -> list[str]:
     rubrics = load_rubrics(settings.rubrics_dir)
     for stage in sorted(rubrics):
         out += rubric_texts(rubrics[stage])
+        for c in rubrics[stage].criteria:
+            out += [q for family in sorted(c.family_probes) for q in c.family_probes[family]]
     problems = load_problems()
     for pid in sorted(problems):
-        out += [problems[pid].prompt, *(f.answer for f in problems[pid].facts)]
+        problem = problems[pid]
+        out += [problem.prompt]
+        for f in problem.facts:
+            out += [f.answer, *f.asks]
+        for stage in sorted(problem.probes):
+            out += [q for cid in sorted(problem.probes[stage]) for q in problem.probes[stage][cid]]
+    catalogue = load_misconceptions(settings.rubrics_dir)
+    for mid in sorted(catalogue):
+        m = catalogue[mid]
+        out += [m.claim, *m.says, m.challenge, m.correction]
+        out += [m.family_challenges[family] for family in sorted(m.family_challenges)]
     prepared, _ = load_and_chunk([settings.corpus_dir])
     for pf in sorted(prepared, key=lambda p: p.loaded.source):
         for chunk in pf.chunks:

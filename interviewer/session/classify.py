@@ -372,19 +372,23 @@ def classify(
     clean = clean_text(text)
     if not words(clean) and not re.search(r"\d", clean):
         return Classification("empty", "no words" if not clean else "no readable words")
-    if _any(INJECTION_RULES, clean) or _instructs_grader(clean):
+    if _any(INJECTION_RULES, clean):
         return Classification("injection", "rule")
-    if _any(END_RULES, clean) and len(words(clean)) <= 12:
-        return Classification("end", "rule")
     n_words = len(words(clean))
-    if NEXT_SHORT.match(clean) or (_any(NEXT_RULES, clean) and n_words <= 15):
-        return Classification("next", "rule")
-    last = sentences(clean)[-1] if sentences(clean) else ""
-    wants_next = _any(NEXT_RULES, last)
     asks = _any(ASK_ANSWER_RULES, clean) or (
         bool(ASK_MODEL_ANSWER.search(clean))
         and (clean.rstrip().endswith("?") or re.search(r"\b(tell|show|give) me\b", clean, _FLAGS))
     )
+    # A short request for the answer or a score is that, not an attempt on the grader (the
+    # learned detector reads both as "asking for what it should not give"); both get nothing.
+    if _instructs_grader(clean) and not (asks and n_words <= 15):
+        return Classification("injection", "rule")
+    if _any(END_RULES, clean) and len(words(clean)) <= 12:
+        return Classification("end", "rule")
+    if NEXT_SHORT.match(clean) or (_any(NEXT_RULES, clean) and n_words <= 15):
+        return Classification("next", "rule")
+    last = sentences(clean)[-1] if sentences(clean) else ""
+    wants_next = _any(NEXT_RULES, last)
     if _any(LOST_RULES, clean) and n_words <= 25:
         return Classification("lost", "rule")
     if asks and n_words <= 30:
