@@ -85,6 +85,21 @@ class Leak:
     detail: str
 
 
+def _wording_texts() -> list[str]:
+    """The interviewer's own offline phrasing, every template with each stage name filled in:
+    authored text it may say verbatim ("...and move on to the data" is a transition, not the
+    weak exemplar that happens to share the words)."""
+    from interviewer.session.wording import load_wording
+
+    w = load_wording()
+    names = list(w.stage_names.values())
+    out = [*w.plain_questions.values()]
+    for options in w.templates.values():
+        for t in options:
+            out += [t.replace("{to}", n).replace("{stage}", n) for n in names]
+    return out
+
+
 def find_leaks(
     turns: Sequence[Turn],
     problem: Problem,
@@ -102,6 +117,7 @@ def find_leaks(
     # What the interviewer may say verbatim: the problem, its openers, every probe.
     base_allowed = [problem.prompt, *problem.stage_questions.values()]
     base_allowed += [p for r in rubrics.values() for c in r.criteria for p in c.probes]
+    base_allowed += _wording_texts()
     allowed_grams: set[tuple[str, ...]] = set()
     for allowed_text in base_allowed:
         allowed_grams |= ngrams(allowed_text, n)

@@ -36,6 +36,10 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "cross_talk_sessions": 0,
         "stt_rtf": 0.1,
         "tts_rtf": 0.05,
+        "app_turn_ratio": 2.5,
+        "app_burst_ratio": 1.2,
+        "app_payload_bytes_turn5": 10_000,
+        "app_payload_bytes_last_turn": 9_000,
     }
     assert all(t["pass"] for t in targets(good, 3000).values())
     bad = {
@@ -46,6 +50,8 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "max_prompt_tokens": 4000,
         "max_prompt_tokens_late": 2000,
         "stt_rtf": 0.5,
+        "app_turn_ratio": 3.5,
+        "app_payload_bytes_last_turn": 20_000,
     }
     res = targets(bad, 3000)
     assert [k for k, t in res.items() if t["pass"] is False] == [
@@ -55,6 +61,8 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "max_prompt_tokens",
         "prompt_tokens_growth",
         "stt_rtf",
+        "app_turn_ratio",
+        "app_payload_growth",
     ]
     assert targets({}, 3000)["help_s"]["pass"] is None
     assert "FAIL" in table({**bad, "targets": res})

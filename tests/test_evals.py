@@ -89,7 +89,7 @@ def test_off_topic_persona_names_no_rubric_concepts(
 def test_injecting_persona_always_tries_to_steer_the_grader(
     problem: Problem, rubrics: dict[str, Rubric]
 ) -> None:
-    from interviewer.grading.guards import is_injection
+    from interviewer.grading.injection import is_injection
 
     msgs = [m for _, m in _drive("injecting", problem, rubrics)]
     assert all(is_injection(m) for m in msgs)

@@ -21,6 +21,7 @@ ENTRIES: list[Misconception] = list(CATALOGUE.values())
 
 R, C, S, G = "recommendation", "classification", "search", "rag"
 
+# fmt: off
 ROWS = [
 ("random_split_time_ordered", R, "We shuffle the interaction logs and hold out 10% at random as the test set.", True),
 ("random_split_time_ordered", C, "For evaluation I'd randomly split the labelled cases into train and validation.", True),
@@ -197,8 +198,11 @@ ROWS = [
 ("dense_retrieval_replaces_lexical", G, "Once the vector search works we can drop the keyword index.", True),
 ("dense_retrieval_replaces_lexical", S, "We keep BM25 alongside the dense retriever, since exact codes need lexical match.", False),
 ]
+# fmt: on
 
-TABLE = [(entry, family, text, entry if positive else None) for entry, family, text, positive in ROWS]
+TABLE = [
+    (entry, family, text, entry if positive else None) for entry, family, text, positive in ROWS
+]
 
 
 def test_catalogue_validates() -> None:

@@ -507,9 +507,7 @@ def test_llm_writes_challenges_and_follow_ups_from_the_target_and_its_passage(
     copy = "Think about how " + PassageSearch.TEXT.lower().rstrip(".") + ": how would that apply?"
     challenge_reply = "You said you'd split randomly; how would that test score hold up later?"
     llm, fake = _fake_llm(*[GOOD] * 50)
-    svc = InterviewService(
-        tmp_path / "s.db", llm=llm, grading_llm=None, search=PassageSearch()
-    )
+    svc = InterviewService(tmp_path / "s.db", llm=llm, grading_llm=None, search=PassageSearch())
     sid = svc.start("fraud-detection").id
     for _ in range(2):
         svc.next_stage(sid)

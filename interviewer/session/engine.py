@@ -498,9 +498,7 @@ class Engine:
                 from interviewer.embeddings import get_embedder
 
                 rubrics = [r for s in STAGE_IDS if (r := self.stage_rubric(s, problem))]
-                texts = grounding.warm_texts(
-                    problem, rubrics, list(self.misconceptions().values())
-                )
+                texts = grounding.warm_texts(problem, rubrics, list(self.misconceptions().values()))
                 emb = get_embedder()
                 for i in range(0, len(texts), PREFETCH_CHUNK):
                     if _prefetch_stop.is_set():  # the process is exiting
