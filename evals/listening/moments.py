@@ -1,6 +1,6 @@
 """Labelled interview moments: a problem, the conversation so far, the candidate's message, and
 what a good interviewer does next. Sets are written blind and committed before anything runs on
-them (evals/listening/README.md); ``blind1`` is moments-a + moments-b."""
+them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind2`` the newest."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ SETS: dict[str, tuple[str, ...]] = {
     "blind1": ("moments-a.jsonl", "moments-b.jsonl"),
     "blind2": ("blind2-a.jsonl", "blind2-b.jsonl"),
 }
-NEWEST = "blind1"  # becomes blind2 once both files are committed (before their first run)
+NEWEST = "blind2"
 
 Category = Literal[
     "covered",
