@@ -239,7 +239,8 @@ def _listening_table(listening: dict[str, Any] | None, names: Sequence[str]) -> 
         cells = []
         for k in LISTENING_KEYS:
             v = r.get(k) or {}
-            mark = {True: " ✓", False: " ✗"}.get(met.get(k), "")
+            ok = met.get(k)
+            mark = "" if ok is None else (" ✓" if ok else " ✗")
             rate = "–" if v.get("rate") is None else f"{v['rate']:.2f}"
             cells.append(
                 f"<td>{rate} <span class='muted'>{v.get('k')}/{v.get('n')}</span>{mark}</td>"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
@@ -47,7 +47,7 @@ class Detector(_Strict):
 class Misconception(_Strict):
     id: SnakeId
     families: list[Family] = Field(
-        default_factory=lambda: list(FAMILIES),
+        default_factory=lambda: [cast(Family, f) for f in FAMILIES],
         description="problem families where this is wrong (default: all)",
     )
     claim: Text = Field(description="the wrong claim, stated plainly (for coaches and evals)")
