@@ -230,3 +230,16 @@ def test_detects_claim(entry: str, family: str, text: str, expected: str | None)
         assert found == [], f"{text!r} is correct but reads as {found}"
     else:
         assert expected in found, f"{text!r} not read as {expected} (found {found})"
+
+
+def test_a_question_is_not_a_claim_by_meaning_alone() -> None:
+    # One key-term group short, a unit may still make the claim by meaning; a question does not.
+    asked = "Latency budget for the whole list?"
+    assert "average_latency_is_the_target" not in [
+        h.misconception for h in detect(asked, ENTRIES, "recommendation")
+    ]
+    # every key term present, the claim stands even as a hedge
+    hedged = "we keep the average latency under 100 ms?"
+    assert "average_latency_is_the_target" in [
+        h.misconception for h in detect(hedged, ENTRIES, "recommendation")
+    ]

@@ -102,11 +102,17 @@ def detect(
                 u = units[i]
                 hits[entry.id] = ClaimHit(entry.id, u.text, u.start, u.end, "terms")
                 break
-            if verdict >= 1 and verdict == len(c.groups) - 1:
+            if verdict >= 1 and verdict == len(c.groups) - 1 and not _asks(units[i]):
+                # one group short: the meaning may still make the claim, but not in a question
+                # ("Latency budget for the whole list?" asks, it claims nothing about averages)
                 near.append((c, i))
     if use_meaning and near:
         _add_by_meaning(near, units, hits)
     return sorted(hits.values(), key=lambda h: h.start)
+
+
+def _asks(unit: Unit) -> bool:
+    return unit.text.rstrip().endswith("?")
 
 
 def _add_by_meaning(
