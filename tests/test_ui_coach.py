@@ -196,13 +196,18 @@ def test_a_reused_session_hash_does_not_carry_the_unlock(server: AppServer, rubr
 
 def test_parallel_password_guessing_is_serialised_and_locks_the_tab(server: AppServer) -> None:
     """Last in this file: it leaves this server's unlock throttled for everyone on 127.0.0.1."""
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import CancelledError, ThreadPoolExecutor
 
     guessers = [Coach(server.url) for _ in range(10)]
 
     def guess(i: int) -> str:
         c = guessers[i % len(guessers)]
-        return str(c.api.predict(c.token, f"guess-{i}", api_name="/coach_unlock")[1])
+        try:
+            return str(c.api.predict(c.token, f"guess-{i}", api_name="/coach_unlock")[1])
+        except CancelledError:
+            # On a loaded machine the client may give up on a request parked behind the
+            # backoff; a guess that never got an answer was not checked either.
+            return "Too many (request cancelled by the client)"
 
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=10) as pool:
