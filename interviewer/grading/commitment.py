@@ -152,8 +152,9 @@ def commitment(
     text = unit.full
     if _REQUEST.search(unit.text):
         return 0.0
-    number = bool(NUMBER.search(text))
-    reason = bool(REASON.search(text))
+    numbers = NUMBER.findall(text)
+    reasons = REASON.findall(text)
+    number, reason = bool(numbers), bool(reasons)
     first = tokens(unit.text)[:1]
     choice = bool(_CHOICE.search(text)) or (bool(first) and first[0] in _VERBS)
     specific = len(set(specific_words(unit, concept_tokens)))
@@ -165,8 +166,7 @@ def commitment(
         return 1.0 if (number or reason) and n_concepts else 0.0
     if number or reason:
         # each number or reason is a commitment that can carry a few concepts
-        held = len(NUMBER.findall(text)) + len(REASON.findall(text))
-        return _spread(1.0, n_concepts, held)
+        return _spread(1.0, n_concepts, len(numbers) + len(reasons))
     if (
         n_concepts >= 4
         and specific < 2

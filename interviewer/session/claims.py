@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from interviewer.grading.commitment import is_question
 from interviewer.grading.concepts import ConceptMatcher
 from interviewer.grading.text import Unit, split_units, stems
 from interviewer.rubrics.misconceptions import Misconception
@@ -102,17 +103,13 @@ def detect(
                 u = units[i]
                 hits[entry.id] = ClaimHit(entry.id, u.text, u.start, u.end, "terms")
                 break
-            if verdict >= 1 and verdict == len(c.groups) - 1 and not _asks(units[i]):
+            if verdict >= 1 and verdict == len(c.groups) - 1 and not is_question(units[i]):
                 # one group short: the meaning may still make the claim, but not in a question
                 # ("Latency budget for the whole list?" asks, it claims nothing about averages)
                 near.append((c, i))
     if use_meaning and near:
         _add_by_meaning(near, units, hits)
     return sorted(hits.values(), key=lambda h: h.start)
-
-
-def _asks(unit: Unit) -> bool:
-    return unit.text.rstrip().endswith("?")
 
 
 def _add_by_meaning(
