@@ -1,6 +1,6 @@
 """Labelled interview moments: a problem, the conversation so far, the candidate's message, and
 what a good interviewer does next. Sets are written blind and committed before anything runs on
-them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind2`` the newest."""
+them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind3`` the newest."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ HERE = Path(__file__).resolve().parent
 SETS: dict[str, tuple[str, ...]] = {
     "blind1": ("moments-a.jsonl", "moments-b.jsonl"),
     "blind2": ("blind2-a.jsonl", "blind2-b.jsonl"),
+    "blind3": ("blind3-a.jsonl", "blind3-b.jsonl"),
 }
-NEWEST = "blind2"
+NEWEST = "blind3"
 
 Category = Literal[
     "covered",
