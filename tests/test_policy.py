@@ -216,6 +216,18 @@ RULE_CASES = [
     ("P(fraud) for each payment, then a threshold. Is that fair?", "answer"),
     ("I don't know", "answer"),
     ("How many daily active users are there?", "clarify"),
+    # questions after a lead-in, a dash or a colon, and run-on questions without a "?"
+    ("say a user reports a post - how long until a reviewer looks at it?", "clarify"),
+    ("one thing on scope: does spam count as harmful here?", "clarify"),
+    ("and do the merchants ever tell us about fraud themselves?", "clarify"),
+    ("what kind of hardware does the ranker run on today?", "clarify"),
+    (
+        "how big is the labelling team, how many items do they review a day, and how often "
+        "do two reviewers agree on the same item",
+        "clarify",
+    ),
+    ("kind of like a two-tower model with a light ranker?", "answer"),
+    ("What matters most here is recall at a fixed precision.", "answer"),
     ("Do we have labels for this?", "clarify"),
     ("We log impressions and clicks and use watch time as a label.", "answer"),
     ("The best solution is a two-tower model for retrieval.", "answer"),

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
+from interviewer.session.questions import HEDGED, sentences, split_questions, words
+
 Intent = Literal[
     "answer",
     "clarify",
@@ -136,30 +138,6 @@ DONT_KNOW = re.compile(
     _FLAGS,
 )
 
-_INTERROGATIVE = re.compile(
-    r"^\s*(what|what's|whats|wht|wat|how|hw|who|who's|whos|which|where|when|why|is|are|do|does"
-    r"|did|can|could|should|would|will|may|might|shall|have|has|any)\b",
-    _FLAGS,
-)
-# A question after a lead-in ("for the videos, do we have...?", "once somebody hits connect,
-# how long until...?", "roughly how many posts...?"): an interrogative with its verb or object.
-_INNER_QUESTION = re.compile(
-    r"(^|[,;:(]\s*|\b(so|and|but|like|also|roughly|just|then|and also)\s+)"
-    r"(what(?:'s| is| are| do| does| did| happens| counts| kind)|wht|how (many|much|long|often"
-    r"|quickly|fast|big|common|soon|do|does|is|are|would|should)|who(?:'s| is| are| does| do)"
-    r"|which|where|when (do|does|is|are|would)|why (do|does|is|are|would)|is there|are there"
-    r"|do (we|you|they|people|users|customers|members)|does (it|this|that|the|anyone)"
-    r"|can (we|i|you)|has anyone|have we|will (we|it|the))\b",
-    _FLAGS,
-)
-# A question the candidate asks themselves and then answers ("How do we rank? We use ...").
-_RHETORICAL = re.compile(
-    r"^\s*(how|what|why|where|which) (do|would|should|can|could|might|will)"
-    r" (we|i)\b",
-    _FLAGS,
-)
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+\-]*")
 
 # Words that make a message obviously about the problem or ML systems; the embedding check
 # below handles the rest.
@@ -267,72 +245,6 @@ def clean_text(text: str) -> str:
     return re.sub(r"[ \t]+", " ", "".join(out)).strip()
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
-# A sentence ending in "?" with one of these is the candidate's own tentative answer ("I guess
-# watch time?", "maybe a two-tower model?"), not a question for the interviewer.
-_HEDGED = re.compile(
-    r"\b(i guess|i think|i'?d (say|go with|guess|pick|use)|i suppose|maybe|perhaps|probably"
-    r"|i'?m not sure|not sure|i would|we'?d|we would|we could|i could|kind of|sort of"
-    r"|something like|i believe|my guess|i assume)\b",
-    _FLAGS,
-)
-# Short checks on what the candidate just said ("Is that fair?", "does that make sense?").
-_CHECK = re.compile(
-    r"^\s*(((is|does|did|would|do|was) (that|this|it)|that|this|sounds?|makes?)\b.{0,24}"
-    r"\b(fair|right|ok|okay|correct|reasonable|sense|good|fine|work|works|align|match|matches"
-    r"|the idea|what you (mean|meant|want))\b|right|ok(ay)?|yes|no|correct)\s*\??\s*$",
-    _FLAGS,
-)
-
-
-def is_check(sentence: str) -> bool:
-    return len(words(sentence)) <= 8 and bool(_CHECK.match(sentence))
-
-
-def is_question(sentence: str, *, open_floor: bool = False) -> bool:
-    """A question for the interviewer. A sentence ending in "?" without an interrogative
-    opening is a hedged statement (its own answer) unless ``open_floor`` (the interviewer
-    asked what the candidate wants to know, as in requirements) and it carries no hedge."""
-    s = sentence.strip()
-    if is_check(s):
-        return False
-    interrogative = bool(_INTERROGATIVE.match(s))
-    if s.endswith("?"):
-        if interrogative or _INNER_QUESTION.search(s):
-            return not (_HEDGED.match(s) or _HEDGED.search(s[:24]))
-        return open_floor and not _HEDGED.search(s)
-    return interrogative and len(words(s)) <= 20 and not s.endswith(".")
-
-
-def split_questions(text: str, *, open_floor: bool = False) -> tuple[list[str], str]:
-    """(questions asked of the interviewer, the rest of the text as the answer part)."""
-    sents = sentences(text)
-    questions: list[str] = []
-    rest: list[str] = []
-    for i, s in enumerate(sents):
-        followed_by_statement = any(
-            not is_question(t, open_floor=open_floor) for t in sents[i + 1 :]
-        )
-        if is_question(s, open_floor=open_floor) and not (
-            _RHETORICAL.match(s) and followed_by_statement
-        ):
-            questions.append(s)
-        else:
-            rest.append(s)
-    return questions, " ".join(rest)
-
-
-def _any(rules: list[re.Pattern[str]], text: str) -> bool:
-    return any(r.search(text) for r in rules)
-
-
 # Common words that must never count as domain evidence even if a rubric phrase contains them.
 _STOP_TEXT = """
 about above after again also always another because been before being below between both
@@ -342,6 +254,10 @@ sure take than that their them then there these they thing things think this tho
 time very want what when where which while will with would your yours yes okay please thanks
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
+
+
+def _any(rules: list[re.Pattern[str]], text: str) -> bool:
+    return any(r.search(text) for r in rules)
 
 
 def _instructs_grader(text: str) -> bool:
@@ -418,7 +334,7 @@ def classify(
         (chat >= PROTOTYPE_MIN_SIM["off_topic"] and chat > relevance + 0.1)
         or (chat >= CHATTER_LOOSE_SIM and chat > relevance + CHATTER_LEAD)
     )
-    unrelated = hits == 0 and relevance < OFF_TOPIC_MAX_SIM and not _HEDGED.search(clean)
+    unrelated = hits == 0 and relevance < OFF_TOPIC_MAX_SIM and not HEDGED.search(clean)
     if unrelated and split_questions(clean, open_floor=open_floor)[0]:
         # A question about the work ("how many engineers are on this?") is asked of the
         # interviewer: answered from the facts, or with "make an assumption"; small talk is
