@@ -1,13 +1,22 @@
-"""The app's own cost per turn, through a real HTTP client, beside the engine's (same run).
+"""The app's own cost per turn, through real clients, beside the engine's (same run).
 
-- single client: each message goes through the running app (``/gradio_api/call/send_message``,
-  :mod:`evals.app_client`) and, right after, the same message to a twin session on an
-  in-process InterviewService, so both see the same machine load and the same interview
-  state; ``app_turn_ms_p50`` / ``app_engine_turn_ms_p50`` is the app's factor;
-- payload: the bytes of each turn's event stream, at turn 5 and at the last turn (50 unless the
-  interview finished earlier), so growth with the transcript shows;
-- burst: 20 clients at once, each starting an interview and sending the same messages as the
-  service-only concurrency bench (``concurrent_turn_ms_p95``), p95 over all their turns.
+Each simulated candidate keeps one Gradio session across its calls, as a page does (a call
+without one makes the app build a fresh per-session copy of every component's config, ~20 ms
+that no browser pays per turn). Before anything is timed the app process is left to finish its
+background warm-up (each problem's texts are embedded once per process, seconds of CPU), as the
+service-only figures wait for it (``Engine.wait_prefetch``): both sides measure steady state.
+
+- single client: each message goes through the running app twice, with ``gradio_client`` and
+  with a raw HTTP client (:mod:`evals.app_client`, the page's protocol without gradio_client's
+  50 ms polling of its own message queue), each on its own interview, and right after to a twin
+  session on an in-process InterviewService, so all see the same load and the same interview
+  state; ``app_turn_ms_p50`` (gradio_client) / ``app_engine_turn_ms_p50`` is the app's factor;
+  ``app_http_turn_ms_p50`` is the raw client's figure beside it;
+- payload: the bytes of each turn's event stream (raw client), at turn 5 and at the last turn
+  (50 unless the interview finished earlier), so growth with the transcript shows;
+- burst: 20 gradio_client clients at once, each starting an interview and sending the same
+  messages as the service-only concurrency bench (``concurrent_turn_ms_p95``), p95 over all
+  their turns.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,6 +69,45 @@ def start_app(cmd: list[str], env: dict[str, str], port: int, timeout_s: float =
     raise RuntimeError(f"the app did not answer within {timeout_s:.0f} s")
 
 
+def wait_idle(
+    pid: int, *, quiet_s: float = 1.0, busy_share: float = 0.05, timeout_s: float = 180.0
+) -> float:
+    """Seconds until process ``pid`` uses under ``busy_share`` of a core for ``quiet_s``."""
+    import psutil
+
+    proc = psutil.Process(pid)
+
+    def cpu() -> float:
+        t = proc.cpu_times()
+        return float(t.user + t.system)
+
+    start = time.monotonic()
+    last_cpu, last_t = cpu(), start
+    while time.monotonic() - start < timeout_s:
+        time.sleep(quiet_s)
+        now_cpu, now_t = cpu(), time.monotonic()
+        if now_cpu - last_cpu < busy_share * (now_t - last_t):
+            break
+        last_cpu, last_t = now_cpu, now_t
+    return round(time.monotonic() - start, 1)
+
+
+def gradio_client(base: str) -> Any:
+    """A gradio_client for the app on loopback. Plain HTTP, so there is no certificate to
+    check: with ``ssl_verify=True`` the client builds an SSL context from the CA bundle for
+    every request anyway (50-100 ms a call on these machines), a cost of the client, not of
+    the app or of a browser. No telemetry either."""
+    from gradio_client import Client
+
+    return Client(base, verbose=False, ssl_verify=False, analytics_enabled=False)
+
+
+def predict_ms(client: Any, *args: Any, api_name: str) -> tuple[Any, float]:
+    t = time.perf_counter()
+    out = client.predict(*args, api_name=api_name)
+    return out, (time.perf_counter() - t) * 1000
+
+
 def stop_app(proc: Any) -> None:
     proc.terminate()
     try:
@@ -69,7 +118,12 @@ def stop_app(proc: Any) -> None:
 
 
 def single_client(
-    base: str, index_dir: Path, db: Path, turns: int, say: Callable[[str], None]
+    base: str,
+    pid_app: int,
+    index_dir: Path,
+    db: Path,
+    turns: int,
+    say: Callable[[str], None],
 ) -> dict[str, Any]:
     from evals.personas import make_persona
     from interviewer.retrieval import get_retriever
@@ -84,46 +138,59 @@ def single_client(
     problem = get_problem(pid)
     rubrics = {s: effective_rubric(r, problem) for s, r in load_rubrics().items()}
     persona = make_persona("average", problem, rubrics, seed=3)
-    # Warm-up (first turns load models on both sides), not measured.
-    warm = call(base, "start_interview", "", pid, "offline").data
-    call(base, "send_message", warm[0], warm[1], QUESTIONS[0])
-    svc.respond(svc.start(pid, user="bench-warm").id, QUESTIONS[0])
+    page = uuid.uuid4().hex[:11]  # the raw client's session, as a page keeps one
+    client = gradio_client(base)
+    try:
+        # Warm-up (first turns load models on both sides), not measured.
+        warm = call(base, "start_interview", "", pid, "offline", session_hash=page).data
+        call(base, "send_message", warm[0], warm[1], QUESTIONS[0], session_hash=page)
+        svc.respond(svc.start(pid, user="bench-warm").id, QUESTIONS[0])
+        svc.engine.wait_prefetch(120)
+        waited = wait_idle(pid_app)
 
-    started = call(base, "start_interview", "", pid, "offline").data
-    token, sid = started[0], started[1]
-    twin = svc.start(pid, user="bench-twin")
-    last, stage = list(twin.turns), twin.stage
-    app_ms: list[float] = []
-    engine_ms: list[float] = []
-    payload: dict[int, int] = {}
-    for i in range(1, turns + 1):
-        # One answer in three, the rest clarifying questions: a long interview that stays open
-        # (the wrap-up is never answered, so no report is written in the measured turns).
-        if i % 3 or stage == "wrapup":
-            msg = QUESTIONS[i % len(QUESTIONS)]
-        else:
-            msg = persona.reply(stage, last)
-        res = call(base, "send_message", token, sid, msg)
-        t = time.perf_counter()
-        last = svc.respond(twin.id, msg, user="bench-twin")
-        ms = (time.perf_counter() - t) * 1000
-        if any(t.kind == "report" for t in last):
-            break  # a finished interview's page (the report) is not a turn's payload
-        engine_ms.append(ms)
-        app_ms.append(res.seconds * 1000)
-        payload[i] = res.bytes
-        stage = last[-1].stage if last else stage
-        if i % 10 == 0:
-            say(f"  app turn {i}/{turns}")
+        raw = call(base, "start_interview", "", pid, "offline", session_hash=page).data
+        started = client.predict("", pid, "offline", api_name="/start_interview")
+        twin = svc.start(pid, user="bench-twin")
+        last, stage = list(twin.turns), twin.stage
+        app_ms: list[float] = []
+        engine_ms: list[float] = []
+        gc_ms_all: list[float] = []
+        payload: dict[int, int] = {}
+        for i in range(1, turns + 1):
+            # One answer in three, the rest clarifying questions: a long interview that stays
+            # open (the wrap-up is never answered, so no report is written in measured turns).
+            if i % 3 or stage == "wrapup":
+                msg = QUESTIONS[i % len(QUESTIONS)]
+            else:
+                msg = persona.reply(stage, last)
+            res = call(base, "send_message", raw[0], raw[1], msg, session_hash=page)
+            _, gc_ms = predict_ms(client, started[0], started[1], msg, api_name="/send_message")
+            t = time.perf_counter()
+            last = svc.respond(twin.id, msg, user="bench-twin")
+            ms = (time.perf_counter() - t) * 1000
+            if any(t.kind == "report" for t in last):
+                break  # a finished interview's page (the report) is not a turn's payload
+            engine_ms.append(ms)
+            app_ms.append(res.seconds * 1000)
+            gc_ms_all.append(gc_ms)
+            payload[i] = res.bytes
+            stage = last[-1].stage if last else stage
+            if i % 10 == 0:
+                say(f"  app turn {i}/{turns}")
+    finally:
+        client.close()
     n = max(payload)
-    app50, eng50 = _p(app_ms, 50), _p(engine_ms, 50)
+    app50, gc50, eng50 = _p(app_ms, 50), _p(gc_ms_all, 50), _p(engine_ms, 50)
     tail = [payload[k] for k in payload if k > n - 5]
     return {
         "app_turn_ms_p50": app50,
         "app_turn_ms_p95": _p(app_ms, 95),
         "app_engine_turn_ms_p50": eng50,
         "app_turn_ratio": round(app50 / eng50, 2) if app50 and eng50 else None,
+        "app_gradio_client_turn_ms_p50": gc50,
+        "app_gradio_client_turn_ratio": round(gc50 / eng50, 2) if gc50 and eng50 else None,
         "app_turns_measured": len(app_ms),
+        "app_warm_wait_s": waited,
         "app_payload_bytes_turn5": payload.get(5),
         "app_payload_bytes_last_turn": payload[n],
         "app_payload_last_turn": n,
@@ -131,7 +198,7 @@ def single_client(
     }
 
 
-def burst(base: str, clients: int, turns: int) -> dict[str, Any]:
+def burst(base: str, pid_app: int, clients: int, turns: int) -> dict[str, Any]:
     ms: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -143,25 +210,32 @@ def burst(base: str, clients: int, turns: int) -> dict[str, Any]:
     for pid in TURN_PROBLEMS:
         warm = call(base, "start_interview", "", pid, "offline").data
         call(base, "send_message", warm[0], warm[1], "We log impressions and clicks.")
+    wait_idle(pid_app)
+    pages = [gradio_client(base) for _ in range(clients)]  # one per candidate, as pages are
 
     def worker(i: int) -> None:
         try:
             pid = TURN_PROBLEMS[i % len(TURN_PROBLEMS)]
-            started = call(base, "start_interview", "", pid, "offline").data
+            api = pages[i]
+            started = api.predict("", pid, "offline", api_name="/start_interview")
             for j in range(turns):
                 text = f"Session {i}: we log impressions and clicks as implicit labels, turn {j}."
-                res = call(base, "send_message", started[0], started[1], text)
+                _, took = predict_ms(api, started[0], started[1], text, api_name="/send_message")
                 with lock:
-                    ms.append(res.seconds * 1000)
+                    ms.append(took)
         except Exception as exc:  # reported, not raised: the bench carries on
             with lock:
                 errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        for page in pages:
+            page.close()
     out: dict[str, Any] = {f"app_burst{clients}_turn_ms_p95": _p(ms, 95)}
     if errors:
         out["app_burst_errors"] = errors[:3]
@@ -180,9 +254,10 @@ def app_bench(
     proc = start_app(cmd, env, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        out = single_client(base, index_dir, data / "app-twin.db", 16 if quick else 50, say)
+        twin_db = data / "app-twin.db"
+        out = single_client(base, proc.pid, index_dir, twin_db, 16 if quick else 50, say)
         say("  20-client burst through the app")
-        out.update(burst(base, 20, 2 if quick else 4))
+        out.update(burst(base, proc.pid, 20, 2 if quick else 4))
         return out
     finally:
         stop_app(proc)

@@ -24,10 +24,21 @@ class AppCallError(RuntimeError):
     pass
 
 
-def call(base_url: str, api_name: str, *args: Any, timeout: float = 300.0) -> CallResult:
+def call(
+    base_url: str,
+    api_name: str,
+    *args: Any,
+    timeout: float = 300.0,
+    session_hash: str | None = None,
+) -> CallResult:
+    """One call; ``session_hash`` keeps Gradio's per-session state across calls, as a page (or
+    gradio_client) does: without one, every call builds a new session's component config."""
     base = base_url.rstrip("/")
     t0 = time.perf_counter()
-    body = json.dumps({"data": list(args)}).encode()
+    request: dict[str, Any] = {"data": list(args)}
+    if session_hash:
+        request["session_hash"] = session_hash
+    body = json.dumps(request).encode()
     req = urllib.request.Request(
         f"{base}/gradio_api/call/{api_name}",
         data=body,
