@@ -21,7 +21,8 @@ from tests.test_ui_support import (
     SESSION,
     STAGE_ANSWERS,
     TOKEN,
-    TRACKER,
+    TURN_BOX,
+    TURN_TRACKER,
     VERDICT,
     AppServer,
     chat_texts,
@@ -92,7 +93,8 @@ def test_whole_interview_over_the_api(api: Any) -> None:
         assert not last_text(out).startswith("⚠️"), last_text(out)
         # Before the report: the tracker shows stages and time, never a score; the transcript
         # carries no report and no grading metadata.
-        assert "score" not in out[TRACKER].lower() and out[REPORT] == ""
+        # A turn sends the chat, the tracker and the flow line, never the report's parts.
+        assert len(out) == TURN_BOX + 1 and "score" not in out[TURN_TRACKER].lower()
         before = api.predict(token, sid, api_name="/get_transcript")
         assert before["report"] is None and before["session_id"] == sid
         assert all(
@@ -215,12 +217,13 @@ def test_sessions_are_isolated_per_browser(api: Any) -> None:
     ):
         out = api.predict(other[TOKEN], *args, api_name=endpoint)
         assert "unknown session" in last_text(out), endpoint
-        assert out[SESSION] == ""
+        # A turn's result carries no session id at all (chat, tracker, flow, answer box).
+        assert len(out) == TURN_BOX + 1 if endpoint == "/send_message" else out[SESSION] == ""
     assert "error" in api.predict(other[TOKEN], sid, api_name="/get_transcript")
     # Made-up identities (e.g. the CLI's "local" user) are refused, not adopted.
     for fake in ("local", "web-" + "0" * 24, "../" + token):
         out = api.predict(fake, sid, "hi", api_name="/send_message")
-        assert out[TOKEN] != fake and "unknown session" in last_text(out)
+        assert "unknown session" in last_text(out) and fake not in str(out)
     listed = api.predict(other[TOKEN], api_name="/list_sessions")[1]["data"]
     assert sid not in [r[0] for r in listed]
     assert api.predict(token, sid, api_name="/get_transcript")["session_id"] == sid

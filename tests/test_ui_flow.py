@@ -142,3 +142,32 @@ def test_report_layout_verdict_first_sections_fold_citations_open() -> None:
     alt = report_view.chart_alt_text({"requirements": 2.25, "data": 0.0})
     assert "Clarify requirements & scope 2.2" in alt or "2.3" in alt
     assert "Data 0.0" in alt and "Model not covered" in alt
+
+
+def test_a_turn_sends_the_chat_and_a_page_key_only_when_the_page_changed() -> None:
+    """send_message's outputs (ui.candidate.turn_outputs): chat, tracker, flow line, and a new
+    page key only when the turn changed the rest of the page (its change event renders it)."""
+    from ui.candidate import TURN_NAMES, turn_outputs
+    from ui.context import AppContext
+
+    ctx = AppContext(settings=None)
+    token = "a" * 32
+
+    def view(turns: list[Turn], stage: str) -> dict[str, Any]:
+        return {"id": "s1", "user": "u", "turns": turns, "stage": stage, "finished": False}
+
+    before = view(TURNS[:3], "requirements")
+    after = view(TURNS[:4], "requirements")
+    known = len(render.split_chat(TURNS[:3])[0])
+    out = turn_outputs(ctx, token, before, after, earlier_known=known)
+    assert len(out) == len(TURN_NAMES) + 1 and out[-1] == {"__type__": "update"}  # gr.skip()
+    chat, tracker, flow = out[:3]
+    assert flow == render.flow_note(after)
+    assert chat == render.split_chat(TURNS[:4])[1] and tracker == render.tracker_html(after)
+    # The interviewer moved on and earlier stages folded away: the page key changes.
+    moved = view(TURNS, "features")
+    key = turn_outputs(ctx, token, after, moved, earlier_known=known)[-1]
+    assert key == f"s1:{len(TURNS)}"
+    # Wrap-up begins (Next stage is disabled by the page's own render).
+    wrap = view([*TURNS[:4], _i("wrapup", "question", "Sum up?")], "wrapup")
+    assert isinstance(turn_outputs(ctx, token, after, wrap, earlier_known=known)[-1], str)

@@ -171,8 +171,18 @@ TOKEN, SESSION, CHAT, TRACKER, STATUS, REPORT, CHART, DOWNLOAD_MD, DOWNLOAD_JSON
 EARLIER, FLOW, VERDICT, CITATIONS = range(9, 13)
 
 
+# A turn (send_message) returns only what a turn changes: the chat, the tracker, the
+# "where you are" line, then the answer box (ui.candidate.turn_outputs).
+TURN_CHAT, TURN_TRACKER, TURN_FLOW, TURN_BOX = range(4)
+
+
+def chat_of(result: tuple[Any, ...]) -> list[Any]:
+    """The chat of a whole-page result (start, resume, next, end) or of a turn's."""
+    return list(result[TURN_CHAT] if len(result) == TURN_BOX + 1 else result[CHAT])
+
+
 def chat_texts(result: tuple[Any, ...]) -> list[tuple[str, str]]:
-    return [(m["role"], message_text(m)) for m in result[CHAT]]
+    return [(m["role"], message_text(m)) for m in chat_of(result)]
 
 
 def last_text(result: tuple[Any, ...]) -> str:

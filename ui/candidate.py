@@ -2,14 +2,16 @@
 
 Each handler is a thin adapter: identity (:class:`AppContext`), one service call with
 ``user=`` (the service refuses other users' sessions), then :mod:`ui.render`. Every handler
-returns the same tuple of outputs (``CandidateTab.outputs`` in :mod:`ui.candidate_view`), so
-the page and API clients always see one consistent state. The layout is in ``candidate_view``.
+returns the same tuple of outputs (``CandidateTab.outputs`` in :mod:`ui.candidate_view`), the
+whole state, except a turn (``send_message``): it sends the chat, the tracker and the flow line
+only, and the rest of the page follows when the turn changed it (:func:`turn_outputs`). The
+layout is in ``candidate_view``.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+import time
 from typing import Any
 
 import gradio as gr
@@ -174,6 +176,53 @@ def session_outputs(
     )
 
 
+def _page_key(view: Any | None, earlier: int | None) -> tuple[Any, ...]:
+    """What the page shows beyond a turn's chat, tracker and flow line, in brief."""
+    if view is None:
+        return (None,)
+    live = not render.field(view, "finished")
+    return (
+        render.field(view, "id"),
+        live,
+        live and render.field(view, "stage") == "wrapup",
+        earlier,
+    )
+
+
+def turn_outputs(
+    ctx: AppContext,
+    token: str,
+    shown: Any | None,
+    view: Any,
+    notes: list[str] | None = None,
+    *,
+    earlier_known: int | None = None,
+) -> tuple[Any, ...]:
+    """A turn's outputs (``TURN_NAMES`` and the page key): the chat, the tracker and the
+    "where you are" line of ``view``; nothing else. Any output of an event costs Gradio a new
+    component and its config on every response, even ``gr.skip()`` (most of the app's own cost
+    per turn), so the rest of the page is not an output of a turn at all. When a turn changes
+    it (the interview finished, the wrap-up began, earlier stages were folded away) compared
+    with ``shown`` (the view before the turn; None: unknown), the page key gets a new value and
+    its change event (``show_page``) renders the rest; otherwise the key is left as it is.
+    """
+    full = dict(
+        zip(
+            _OUTPUT_NAMES,
+            session_outputs(ctx, token, view, notes, earlier_known=earlier_known),
+            strict=True,
+        )
+    )
+    earlier = len(render.split_chat(render.field(view, "turns") or [])[0])
+    same = shown is not None and _page_key(shown, earlier_known) == _page_key(view, earlier)
+    key = (
+        gr.skip()
+        if same
+        else f"{render.field(view, 'id')}:{len(render.field(view, 'turns') or [])}"
+    )
+    return (*(full[name] for name in TURN_NAMES), key)
+
+
 def _current_view(ctx: AppContext, token: str, sid: str) -> Any | None:
     if not sid:
         return None
@@ -219,6 +268,8 @@ _OUTPUT_NAMES = (
     "download_md", "download_json", "earlier", "flow", "verdict", "citations", "send",
     "next_stage", "end", "report_area", "earlier_box",
 )  # fmt: skip
+TURN_NAMES = ("chatbot", "tracker", "flow")  # a turn's outputs (then the page key)
+PAGE_NAMES = tuple(n for n in _OUTPUT_NAMES if n not in TURN_NAMES)  # show_page's outputs
 
 
 def _answered_here(view: Any) -> bool:
@@ -277,10 +328,11 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
         except Exception as exc:
             return _guard(ctx, token, "", exc)
 
-    def send_message(user_token: Any, session_id: Any, message: Any) -> Iterator[tuple[Any, ...]]:
-        """The answer box is emptied in the browser when the message leaves it, so this never
-        writes to it on success (text typed while the reply is on its way is kept); a refused
-        message comes back into the box so it can be edited."""
+    def send_message(user_token: Any, session_id: Any, message: Any) -> tuple[Any, ...]:
+        """One response per turn: ``turn_outputs`` and the answer box. The box is emptied in
+        the browser when the message leaves it, so this never writes to it on success (text
+        typed while the reply is on its way is kept); a refused message comes back into the
+        box so it can be edited."""
         token = ensure_token(user_token)
         sid = session_id if isinstance(session_id, str) else ""
         try:
@@ -291,21 +343,22 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             text, problem = check_message(message, ctx.settings.max_answer_chars)
             if text is None:
                 keep = "" if problem and "binary" in problem else _keep(message)
-                yield (*session_outputs(ctx, token, view, notes=[problem or ""]), keep)
-                return
+                refused = turn_outputs(ctx, token, view, view, [problem or ""], earlier_known=known)
+                return (*refused, keep)
             if render.field(view, "finished"):
                 note = "This interview has finished. Start a new one to practise again."
-                yield (*session_outputs(ctx, token, view, notes=[note]), _keep(message))
-                return
+                return (*turn_outputs(ctx, token, None, view, [note]), _keep(message))
             # The page already shows the message and a "…" (client-side, no round trip): one
             # response per turn, with the stored turns (each interviewer turn its own bubble).
             ctx.wait_ready()
             spoken = answer_meta(ctx, svc, user, sid, text)  # recordings behind this answer
             svc.respond(sid, text, user=user, **spoken)
             after = svc.get(sid, user=user)
-            yield (*session_outputs(ctx, token, after, earlier_known=known), gr.skip())
+            return (*turn_outputs(ctx, token, view, after, earlier_known=known), gr.skip())
         except Exception as exc:
-            yield (*_guard(ctx, token, sid, exc), _keep(message))
+            full = dict(zip(_OUTPUT_NAMES, _guard(ctx, token, sid, exc), strict=True))
+            resync = f"error:{time.monotonic_ns()}"  # re-render the page as stored
+            return (*(full[n] for n in TURN_NAMES), resync, _keep(message))
 
     def ask_or_do(
         user_token: Any, session_id: Any, action: Any, problem: Any = None, provider: Any = None
@@ -387,6 +440,11 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
         except Exception as exc:
             return _guard(ctx, token, "", exc)
 
+    def show_page(user_token: Any, session_id: Any) -> tuple[Any, ...]:
+        """The page around the chat, after a turn changed it (see ``turn_outputs``)."""
+        full = dict(zip(_OUTPUT_NAMES, resume_session(user_token, session_id), strict=True))
+        return tuple(full[name] for name in PAGE_NAMES)
+
     def restore_page(user_token: Any, session_id: Any) -> tuple[Any, ...]:
         """Page load: like resume_session, but a session that is gone is quietly forgotten."""
         token = ensure_token(user_token)
@@ -448,6 +506,7 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             next_stage,
             end_interview,
             resume_session,
+            show_page,
             restore_page,
             get_transcript,
             open_citation,

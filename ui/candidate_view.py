@@ -48,6 +48,7 @@ class CandidateTab:
     api_next: gr.Button
     api_end: gr.Button
     print_btn: gr.Button
+    page_key: gr.State  # set by a turn that changed the page beyond the chat (ui.candidate)
     voice: VoiceControls | None = None
 
     @property
@@ -73,6 +74,16 @@ class CandidateTab:
             self.report_area,
             self.earlier_box,
         ]
+
+    @property
+    def turn_outputs(self) -> list[Any]:
+        """send_message's outputs before the answer box (``candidate.turn_outputs``)."""
+        return [self.chatbot, self.tracker, self.flow, self.page_key]
+
+    @property
+    def page_outputs(self) -> list[Any]:
+        """``outputs`` without a turn's own (``candidate.PAGE_NAMES``, same order)."""
+        return [c for c in self.outputs if c not in (self.chatbot, self.tracker, self.flow)]
 
     @property
     def confirm_outputs(self) -> list[Any]:
@@ -228,6 +239,7 @@ def build_candidate_tab(
         api_next,
         api_end,
         print_btn,
+        gr.State(""),
     )
     tab.voice = voice
     return tab
@@ -295,7 +307,7 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
     send_io = dict(
         fn=h["send_message"],
         inputs=[*ids, tab.pending],
-        outputs=[*outs, tab.message],
+        outputs=[*tab.turn_outputs, tab.message],
         trigger_mode="multiple",
         show_progress="hidden",
     )
@@ -308,6 +320,10 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
     }
     sent = tab.send.click(**take).then(**send_io, api_name="send_message")
     submitted = tab.message.submit(**take).then(**send_io, api_visibility="private")
+    # A turn that changed more than the chat (finished, wrap-up, earlier stages folded).
+    tab.page_key.change(
+        h["show_page"], ids, tab.page_outputs, api_visibility="private", show_progress="hidden"
+    )
     if tab.voice is not None:
         events = [sent, submitted, started, moved, ended, *ui_events, confirmed]
         h.update(wire_voice(ctx, tab.voice, tab.user_state, tab.session_state, tab.message, events))
