@@ -168,14 +168,50 @@ def test_paths_outside_the_rubrics_dir_are_refused(server: AppServer, rubrics: P
     assert not (rubrics.parent / "x.yaml").exists()
 
 
-def test_preview_grades_against_the_unsaved_rubric(server: AppServer) -> None:
+def _no_backups(rubrics: Path) -> bool:
+    return not list((rubrics / ".backups").glob("*")) if (rubrics / ".backups").exists() else True
+
+
+def test_preview_compares_saved_and_edited_on_the_same_answer(
+    server: AppServer, rubrics: Path
+) -> None:
     c = unlocked(server)
+    path = rubrics / "data.yaml"
+    on_disk, backups_before = path.read_text(), _no_backups(rubrics)
     text, _ = c.predict("data.yaml", api_name="/coach_open")
-    answer = "We train on impression logs and click logs as implicit labels."
-    result = c.predict("data.yaml", text, "", "", answer, api_name="/coach_preview")
-    assert "Stage score" in result and "data_sources" in result
-    broken = c.predict("data.yaml", "stage: data\n", "", "", answer, api_name="/coach_preview")
-    assert "Fix these errors first" in broken
+    # The edit drops one criterion: its row is marked removed and the stage score moves.
+    edited = re.sub(r"(?s)  - id: label_definition\n.*?(?=  - id: label_quality)", "", text)
+    assert edited != text
+    answer = (
+        "We train on impression logs and click logs as implicit labels; a positive is a watch "
+        "of at least half the video, a negative an impression with no click."
+    )
+    shown = c.predict("data.yaml", edited, "", "", answer, api_name="/coach_preview")
+    assert "Saved file vs your edit" in shown and "Nothing is saved" in shown
+    assert html_unescape(answer) in html_unescape(shown)
+    assert "<code>label_definition</code>" in shown and "removed" in shown
+    changed = re.findall(r"<tr class='changed'><th scope='row'>(.*?)</th>", shown)
+    assert "<code>label_definition</code>" in changed and "<strong>Stage score</strong>" in changed
+    assert "<code>data_sources</code>" not in changed  # unchanged criteria are not marked
+    # No answer: the saved rubric's sample answer, graded by both versions.
+    sample = c.predict("data.yaml", edited, "", "", "", api_name="/coach_preview")
+    assert "a sample (the saved rubric" in sample and "<table" in sample
+    # Invalid YAML: the one-line error, that line of the edit highlighted, the saved grade.
+    broken = text.replace("\ncriteria:", "\ncriteria: [unclosed", 1)
+    bad = c.predict("data.yaml", broken, "", "", answer, api_name="/coach_preview")
+    errors = re.findall(r"<code>([^<]*?:(\d+): invalid YAML[^<]*)</code>", bad)
+    assert len(errors) == 1 and errors[0][0].startswith(f"{path}:")
+    marked = re.findall(r"<mark aria-label='line (\d+), the error'>\s*(\d+) \| ([^<]*)</mark>", bad)
+    assert len(marked) == 1 and marked[0][0] == marked[0][1] == errors[0][1]
+    assert "Fix the file that does not load" in bad and "<td>—</td>" in bad
+    # A preview never saves: the file and the backups are as they were.
+    assert path.read_text() == on_disk and _no_backups(rubrics) == backups_before
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
 
 
 def test_a_reused_session_hash_does_not_carry_the_unlock(server: AppServer, rubrics: Path) -> None:

@@ -10,12 +10,14 @@ a client chooses, grants nothing. Wrong passwords are throttled per client and g
 from __future__ import annotations
 
 import hmac
+import html
 from typing import Any
 
 import gradio as gr
 
 from interviewer.errors import InterviewerError, RubricError
 from interviewer.stages import STAGES
+from ui import coach_preview as coach_preview_mod
 from ui import rubric_files as rf
 from ui.coach_access import CoachAccess, UnlockThrottle
 from ui.context import AppContext, log
@@ -52,26 +54,6 @@ def validation_md(result: rf.Validation) -> str:
     if result.other_errors:
         out.append(_errors_md(result.other_errors, "This edit would break other files"))
     return "\n\n".join(out)
-
-
-def preview_md(result: dict[str, Any]) -> str:
-    lines = [
-        f"**Stage score: {result.get('score')} / {result.get('max_score', 4)}** "
-        f"(engine: {result.get('engine', 'offline')})",
-        "",
-        "| criterion | score | evidence (quoted from the answer) |",
-        "|---|---|---|",
-    ]
-    for c in result.get("criteria") or []:
-        evidence = str(c.get("evidence") or "—").replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{c.get('id')}` | {c.get('score')} | {evidence[:300]} |")
-    missing = result.get("missing") or []
-    if missing:
-        lines += ["", "Missing (≤1): " + ", ".join(f"`{m}`" for m in missing)]
-    flags = result.get("flags") or []
-    if flags:
-        lines += ["", "Flags: " + ", ".join(flags)]
-    return "\n".join(lines)
 
 
 def _client(request: gr.Request | None) -> str:
@@ -153,20 +135,20 @@ def make_handlers(
     def coach_preview(
         unlocked: Any, name: Any, text: Any, stage: Any, problem: Any, answer: Any
     ) -> str:
+        """The answer (or the saved rubric's sample) graded with the saved file and with the
+        edit, side by side (:mod:`ui.coach_preview`); reads files, never writes one."""
         if not is_unlocked(unlocked):
             return LOCKED
         try:
-            result = rf.preview_grade(
+            pair = coach_preview_mod.compare(
                 ctx.dirs, name, str(text or ""), str(answer or ""), stage or None, problem or None
             )
-            return preview_md(result)
-        except RubricError as exc:
-            return _errors_md(exc.messages, "Fix these errors first")
+            return coach_preview_mod.compare_html(pair)
         except InterviewerError as exc:
-            return f"Error: {exc}"
+            return f"<p role='alert'>Error: {html.escape(str(exc))}</p>"
         except Exception:
             log.exception("coach preview failed")
-            return "Error: the grader failed on this input; see the server log."
+            return "<p role='alert'>Error: the grader failed on this input; see the server log.</p>"
 
     def coach_save(unlocked: Any, name: Any, text: Any, loaded_hash: Any) -> tuple[Any, ...]:
         if not is_unlocked(unlocked):
@@ -245,7 +227,7 @@ def build_coach_tab(ctx: AppContext, user_state: Any) -> None:
             elem_id="coach-editor",
             interactive=True,
         )
-        with gr.Accordion("Preview grading against the edited (unsaved) file", open=False):
+        with gr.Accordion("Preview: the saved file vs your edit, on the same answer", open=False):
             with gr.Row():
                 stage = gr.Dropdown(
                     choices=[("(the rubric's own stage)", ""), *[(s.title, s.id) for s in STAGES]],
@@ -255,9 +237,13 @@ def build_coach_tab(ctx: AppContext, user_state: Any) -> None:
                 problem = gr.Dropdown(
                     choices=[("none", ""), *ctx.problems()], value="", label="Problem (for rubrics)"
                 )
-            answer = gr.Textbox(lines=6, label="A candidate answer to grade")
-            grade_btn = gr.Button("Grade this answer")
-            result = gr.Markdown("")
+            answer = gr.Textbox(
+                lines=6,
+                label="A candidate answer to grade",
+                info="Empty: a sample built from the saved rubric's strong exemplars.",
+            )
+            grade_btn = gr.Button("Compare saved and edited")
+            result = gr.HTML("", elem_id="coach-preview")
     unlock_outputs = [user_state, lock_status, area, name, attempt]
     unlock.click(h["coach_unlock"], [user_state, attempt], unlock_outputs, api_name="coach_unlock")
     attempt.submit(
