@@ -84,6 +84,18 @@ def test_probe_targets_the_most_important_open_criterion_and_never_repeats() -> 
     assert acts[0].question == "How noisy are they?"
 
 
+def test_a_criterion_just_spoken_to_is_not_probed_again() -> None:
+    # a weak (1) score with a quote that shows the criterion: the candidate addressed it, so
+    # asking about it again asks them to repeat themselves; without a quote it is still open
+    s = _state_in_data()
+    grade = _grade(1.0, {"labels": 1, "sources": 0})
+    grade["criteria"][0]["evidence"] = "labels are the watches over 30 s"
+    _, acts = machine.step(s, _answer(grade), CTX)
+    assert [(a.intent, a.criterion) for a in acts] == [("probe", "sources")]
+    _, acts = machine.step(_state_in_data(), _answer(_grade(1.0, {"labels": 1})), CTX)
+    assert acts[0].criterion == "labels"
+
+
 def test_covered_anywhere_in_the_interview_is_never_probed() -> None:
     s = _state_in_data()
     # labels were covered by an answer given in an earlier stage

@@ -23,6 +23,15 @@ from interviewer.stages import STAGE_IDS
 COVERED_MIN = 2  # a criterion scoring at least this in one message is covered for good
 
 
+def is_covered(criterion: dict[str, Any]) -> bool:
+    """Covered for the interviewer's purposes: scored at least COVERED_MIN, or named and
+    committed to with a quote that shows it (the grader only quotes a unit that names the
+    criterion). Probing a criterion the candidate has just spoken to, however briefly, is asking
+    them to repeat themselves; the grade still says how well they covered it."""
+    score = int(criterion.get("score", 0) or 0)
+    return score >= COVERED_MIN or (score >= 1 and bool(str(criterion.get("evidence") or "")))
+
+
 @dataclass(frozen=True)
 class Evidence:
     score: int
@@ -83,7 +92,7 @@ def analyse(
             d = g.to_dict() if hasattr(g, "to_dict") else dict(g)
             out.grades[s] = d
             for c in d.get("criteria", []):
-                if int(c.get("score", 0)) >= COVERED_MIN:
+                if is_covered(c):
                     quote = str(c.get("evidence") or "")
                     out.covered.setdefault(s, {})[c["id"]] = Evidence(int(c["score"]), quote)
     if detect_claims and catalogue:
@@ -98,7 +107,7 @@ def from_grade(stage: str, grade: dict[str, Any] | None) -> dict[str, dict[str, 
     found = {
         c["id"]: Evidence(int(c["score"]), str(c.get("evidence") or ""))
         for c in grade.get("criteria", [])
-        if int(c.get("score", 0)) >= COVERED_MIN
+        if is_covered(c)
     }
     return {stage: found} if found else {}
 

@@ -25,7 +25,13 @@ from typing import Any
 from interviewer.rubrics.misconceptions import Misconception
 from interviewer.rubrics.models import Criterion, Problem, Rubric
 from interviewer.session import state as st
-from interviewer.session.analysis import MessageAnalysis, from_grade, merge_covered, new_claims
+from interviewer.session.analysis import (
+    MessageAnalysis,
+    from_grade,
+    is_covered,
+    merge_covered,
+    new_claims,
+)
 from interviewer.session.policy import (
     Action,
     current_question,
@@ -189,7 +195,7 @@ def covered_here(
     merged answer (only the latter when not ``anywhere``: the old policy)."""
     out = set(state.covered.get(state.stage, {})) if anywhere else set()
     if grade is not None:
-        out |= {c["id"] for c in grade.get("criteria", []) if int(c.get("score", 0)) >= 2}
+        out |= {c["id"] for c in grade.get("criteria", []) if is_covered(c)}
     return out
 
 
