@@ -37,6 +37,7 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "stt_rtf": 0.1,
         "tts_rtf": 0.05,
         "app_turn_ratio": 2.5,
+        "app_gradio_client_turn_ratio": 2.8,
         "app_burst_ratio": 1.2,
         "app_payload_bytes_turn5": 10_000,
         "app_payload_bytes_last_turn": 9_000,
@@ -51,6 +52,7 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "max_prompt_tokens_late": 2000,
         "stt_rtf": 0.5,
         "app_turn_ratio": 3.5,
+        "app_gradio_client_turn_ratio": 3.2,
         "app_payload_bytes_last_turn": 20_000,
     }
     res = targets(bad, 3000)
@@ -62,6 +64,7 @@ def test_targets_pass_and_fail_on_the_design_thresholds() -> None:
         "prompt_tokens_growth",
         "stt_rtf",
         "app_turn_ratio",
+        "app_gradio_client_turn_ratio",
         "app_payload_growth",
     ]
     assert targets({}, 3000)["help_s"]["pass"] is None
