@@ -181,3 +181,12 @@ def test_a_hard_wrapped_sentence_stays_one_sentence_and_lists_still_split() -> N
         "Latency",
         "Throughput",
     ]
+
+
+def test_probability_notation_reads_as_words() -> None:
+    # notes write "p(click)" where prose says "the probability of a click"
+    from interviewer.grading.concepts import ConceptMatcher
+
+    matcher = ConceptMatcher(["probability of"])
+    assert matcher.find(stems("predict p(like) and P(comment | post) per pair"))
+    assert not matcher.find(stems("step(3) of the top(k) pipeline, pCTR as is"))

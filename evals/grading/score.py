@@ -2,11 +2,12 @@
 
     .venv/bin/python -m evals.grading [--split holdout|holdoutN|dev|test|tune|all] [--json]
 
-Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout13`` are tuning
-data (``tune`` = all fifteen). Each ``holdoutN`` was labelled before any grader ran on it
+Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout14`` are tuning
+data (``tune`` = all sixteen). Each ``holdoutN`` was labelled before any grader ran on it
 (``holdout2`` on by separate authors who never saw the grader, and committed before the first
 run); it was the held-out split until its figures were reported and its misses studied, and
-from then on it counts as tuning data. The newest, ``holdout14``, is the honest figure, and
+from then on it counts as tuning data. The newest, ``holdout15`` (``holdout15-a`` and ``-b``,
+three off-stage answers per stage), is the honest figure, and
 ``holdout`` names it: nothing is tuned on it. ``all`` is every labelled answer.
 
 Metrics: Spearman between grade and label (all answers of the split, and on-stage only), MAE
@@ -31,10 +32,18 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-FILES = tuple(HERE / f for f in ("labelled.jsonl", *(f"holdout{i}.jsonl" for i in range(1, 15))))
-HELD_OUT = "holdout14"  # the split ``holdout`` means: never tuned on
-SPLITS = ("holdout", *(f"holdout{i}" for i in range(14, 0, -1)), "dev", "test", "tune", "all")
-TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 14)))
+FILES = tuple(
+    HERE / f
+    for f in (
+        "labelled.jsonl",
+        *(f"holdout{i}.jsonl" for i in range(1, 15)),
+        "holdout15-a.jsonl",
+        "holdout15-b.jsonl",
+    )
+)
+HELD_OUT = "holdout15"  # the split ``holdout`` means: never tuned on
+SPLITS = ("holdout", *(f"holdout{i}" for i in range(15, 0, -1)), "dev", "test", "tune", "all")
+TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 15)))
 KINDS = (
     "on_stage",
     "off_stage",

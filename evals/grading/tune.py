@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-13 (the ``tune`` split), never on the held-out ``holdout14``.
+holdout1-14 (the ``tune`` split), never on the held-out ``holdout15``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
@@ -263,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cal = fit_calibration(*calibration_rows(rows, raw))
     cal_scores, cal_flags = score_all(rows, params, calibration=cal)
     labelled = [r for r, *_ in rows]
-    keys = ("spearman", "spearman_on_stage", "mae", "auc_min", "max_guarded")
+    keys = ("spearman", "spearman_on_stage", "mae", "auc_min", "max_guarded", "max_level2")
+    keys += ("mean_level2", "form_mae_gap", "honest_flagged")
     m, mc = metrics(labelled, scores, flags), metrics(labelled, cal_scores, cal_flags)
     fit = {k: m[k] for k in keys}
     fit["weak_answer_false_credit"] = sum(credit) / len(credit) if credit else 0.0

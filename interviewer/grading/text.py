@@ -142,9 +142,14 @@ def split_units(answer: str) -> list[Unit]:
     return units
 
 
+# Probability notation in notes: "p(click)", "P(fraud | payment)" read as "probability of".
+_PROB = re.compile(r"(?<![a-z0-9])p\s*\(\s*(?=[a-z])")
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens; hyphens and slashes separate ("two-tower" -> two, tower)."""
-    return _TOKEN.findall(text.lower().replace("’", "'"))
+    """Lower-case word tokens; hyphens and slashes separate ("two-tower" -> two, tower);
+    "p(x)" is read as "probability of x"."""
+    return _TOKEN.findall(_PROB.sub("probability of ", text.lower().replace("’", "'")))
 
 
 _SUFFIXES = (
