@@ -263,8 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cal = fit_calibration(*calibration_rows(rows, raw))
     cal_scores, cal_flags = score_all(rows, params, calibration=cal)
     labelled = [r for r, *_ in rows]
-    keys = ("spearman", "spearman_on_stage", "mae", "auc_min", "max_guarded", "max_level2")
-    keys += ("mean_level2", "form_mae_gap", "honest_flagged")
+    keys: tuple[str, ...] = ("spearman", "spearman_on_stage", "mae", "auc_min", "max_guarded")
+    keys += ("max_level2", "mean_level2", "form_mae_gap", "honest_flagged")
     m, mc = metrics(labelled, scores, flags), metrics(labelled, cal_scores, cal_flags)
     fit = {k: m[k] for k in keys}
     fit["weak_answer_false_credit"] = sum(credit) / len(credit) if credit else 0.0
