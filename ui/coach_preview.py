@@ -37,15 +37,16 @@ class Comparison:
     edited_text: str
 
 
-def sample_answer(dirs: rf.RubricDirs, name: str, stage: str | None) -> str:
-    """Strong exemplars of the saved rubric's first criteria, as one answer."""
+def sample_answer(dirs: rf.RubricDirs, name: str, saved_text: str, stage: str | None) -> str:
+    """Strong exemplars of the saved rubric's first criteria (``saved_text``, the file as read
+    for the comparison), as one answer."""
     from interviewer.rubrics.loader import load_rubrics, parse_rubric_text
     from interviewer.stages import STAGE_IDS, get_stage
 
     if rf.is_problem(name):
         rubric = load_rubrics(dirs.rubrics)[get_stage(stage or STAGE_IDS[0]).id]
     else:
-        rubric = parse_rubric_text(rf.read_file(dirs, name)[0], rf.display_name(dirs, name))
+        rubric = parse_rubric_text(saved_text, rf.display_name(dirs, name))
     return " ".join(str(c.exemplars.strong[0]) for c in rubric.criteria[:3])
 
 
@@ -72,7 +73,7 @@ def compare(
     sample = not answer.strip()
     if sample:
         try:
-            answer = sample_answer(dirs, name, stage)
+            answer = sample_answer(dirs, name, saved_text, stage)
         except RubricError:  # the saved file itself does not load: grade the edit only
             answer = ""
     if not answer.strip():

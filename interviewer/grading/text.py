@@ -149,7 +149,10 @@ _PROB = re.compile(r"(?<![a-z0-9])p\s*\(\s*(?=[a-z])")
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; hyphens and slashes separate ("two-tower" -> two, tower);
     "p(x)" is read as "probability of x"."""
-    return _TOKEN.findall(_PROB.sub("probability of ", text.lower().replace("’", "'")))
+    low = text.lower().replace("’", "'")
+    if "(" in low:  # the hot path: most units hold no bracket at all
+        low = _PROB.sub("probability of ", low)
+    return _TOKEN.findall(low)
 
 
 _SUFFIXES = (
