@@ -1,6 +1,6 @@
 """Labelled interview moments: a problem, the conversation so far, the candidate's message, and
 what a good interviewer does next. Sets are written blind and committed before anything runs on
-them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind3`` the newest."""
+them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind4`` the newest."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ SETS: dict[str, tuple[str, ...]] = {
     "blind1": ("moments-a.jsonl", "moments-b.jsonl"),
     "blind2": ("blind2-a.jsonl", "blind2-b.jsonl"),
     "blind3": ("blind3-a.jsonl", "blind3-b.jsonl"),
+    "blind4": ("blind4-a.jsonl", "blind4-b.jsonl"),
 }
-NEWEST = "blind3"
+NEWEST = "blind4"
 
 Category = Literal[
     "covered",
