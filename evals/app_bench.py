@@ -15,23 +15,26 @@ service-only figures wait for it (``Engine.wait_prefetch``): both sides measure 
 - payload: the bytes of each turn's event stream (raw client), at turn 5 and at the last turn
   (50 unless the interview finished earlier), so growth with the transcript shows;
 - burst: 20 gradio_client clients at once, each starting an interview and sending the same
-  messages as the service-only concurrency bench (``concurrent_turn_ms_p95``), p95 over all
-  their turns.
+  messages as the service-only burst (``concurrent_turn_ms_p95``), the two measured back to
+  back in paired rounds; the target is the median of the rounds' p95 ratios (:mod:`evals.burst`).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
-import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evals.app_client import call
 from evals.metrics import percentile
+
+if TYPE_CHECKING:
+    from evals.burst import ServiceBurst
 
 QUESTIONS = (
     "How many daily active users are there?",
@@ -198,50 +201,6 @@ def single_client(
     }
 
 
-def burst(base: str, pid_app: int, clients: int, turns: int) -> dict[str, Any]:
-    ms: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    from evals.bench import TURN_PROBLEMS
-
-    # The same problems as the service-only burst, each warmed first (its probes and facts
-    # are embedded when its first interview starts): both bursts measure steady state.
-    for pid in TURN_PROBLEMS:
-        warm = call(base, "start_interview", "", pid, "offline").data
-        call(base, "send_message", warm[0], warm[1], "We log impressions and clicks.")
-    wait_idle(pid_app)
-    pages = [gradio_client(base) for _ in range(clients)]  # one per candidate, as pages are
-
-    def worker(i: int) -> None:
-        try:
-            pid = TURN_PROBLEMS[i % len(TURN_PROBLEMS)]
-            api = pages[i]
-            started = api.predict("", pid, "offline", api_name="/start_interview")
-            for j in range(turns):
-                text = f"Session {i}: we log impressions and clicks as implicit labels, turn {j}."
-                _, took = predict_ms(api, started[0], started[1], text, api_name="/send_message")
-                with lock:
-                    ms.append(took)
-        except Exception as exc:  # reported, not raised: the bench carries on
-            with lock:
-                errors.append(f"{type(exc).__name__}: {exc}"[:200])
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        for page in pages:
-            page.close()
-    out: dict[str, Any] = {f"app_burst{clients}_turn_ms_p95": _p(ms, 95)}
-    if errors:
-        out["app_burst_errors"] = errors[:3]
-    return out
-
-
 def app_bench(
     cmd: list[str],
     env: dict[str, str],
@@ -250,14 +209,26 @@ def app_bench(
     data: Path,
     quick: bool,
     say: Callable[[str], None],
+    service: ServiceBurst,
+    rounds: int,
 ) -> dict[str, Any]:
+    """The single client, then ``rounds`` paired 20-client bursts (``service``'s beside the
+    app's, back to back: :mod:`evals.burst`)."""
+    from evals.burst import AppBurst, paired_bursts
+
     proc = start_app(cmd, env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         twin_db = data / "app-twin.db"
         out = single_client(base, proc.pid, index_dir, twin_db, 16 if quick else 50, say)
-        say("  20-client burst through the app")
-        out.update(burst(base, proc.pid, 20, 2 if quick else 4))
+        say(f"  {service.clients}-client bursts, the service's and the app's back to back")
+        app = AppBurst(base, service.clients, service.turns)
+
+        def settle() -> None:  # the app, then this process (the service and the clients)
+            wait_idle(proc.pid, quiet_s=0.5, timeout_s=60)
+            wait_idle(os.getpid(), quiet_s=0.5, timeout_s=60)
+
+        out.update(paired_bursts(service, app, rounds, settle, say))
         return out
     finally:
         stop_app(proc)

@@ -86,3 +86,47 @@ def test_bench_quick_json_has_every_design_key(capsys: pytest.CaptureFixture[str
         "max_prompt_tokens",
     }
     assert result["cross_talk_sessions"] == 0
+
+
+def test_burst_rounds_run_back_to_back_and_report_the_median_round_ratio() -> None:
+    """After an unmeasured warm-up round, the service's and the app's bursts alternate (the
+    order flips every round) and the target figure is the median of the rounds' p95 ratios,
+    beside the pooled p95s."""
+    from evals.burst import paired_bursts
+
+    calls: list[str] = []
+
+    class Side:
+        clients, turns = 20, 2
+
+        def __init__(self, name: str, p95s: list[float]) -> None:
+            self.name, self.p95s = name, iter(p95s)
+            self.cross_talk: list[str] = []
+            self.errors: list[str] = []
+
+        def warm(self) -> None:
+            calls.append(f"warm {self.name}")
+
+        def close(self) -> None:
+            calls.append(f"close {self.name}")
+
+        def run(self) -> list[float]:
+            calls.append(self.name)
+            return [next(self.p95s)] * 10
+
+    # The warm-up round is slow on one side only; round 2 has a spike of outside load on one.
+    service = Side("service", [900.0, 100.0, 200.0, 100.0])
+    app = Side("app", [110.0, 120.0, 500.0, 130.0])
+    settle = lambda: calls.append("settle")  # noqa: E731
+    out = paired_bursts(service, app, 3, settle=settle)  # type: ignore[arg-type]
+    bursts = [c for c in calls if c in ("service", "app")]
+    assert bursts == ["app", "service", "service", "app", "app", "service", "service", "app"]
+    assert calls.count("settle") == 8 and calls[:2] == ["warm service", "warm app"]
+    assert calls[-2:] == ["close service", "close app"]
+    assert out["app_burst_round_ratios"] == [1.2, 2.5, 1.3]
+    assert out["app_burst_ratio"] == 1.3  # the median round, not the spike
+    assert out["burst_rounds"] == 3 and out["cross_talk_sessions"] == 0
+    assert out["concurrent_turn_ms_p95"] == 200.0 and out["app_burst20_turn_ms_p95"] == 500.0
+    assert out["app_burst_ratio_pooled"] == 2.5
+    assert "median" in out["app_burst_ratio_method"]
+    assert targets(out, 3000)["app_burst_ratio"]["pass"] is True
