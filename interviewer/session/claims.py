@@ -6,10 +6,18 @@ group) is not negated just before it ("not a random split", "instead of shufflin
 that matches all but one group counts too when it is close in meaning to one of the entry's
 ``says`` examples, so paraphrases are caught without new word lists. Only entries for the
 problem's family are considered.
+
+A ``none_of`` term marks the correct version only when the candidate keeps that thing: one
+just after a word that leaves it out ("skip the ANN step", "without chunking", "instead of
+a time split") or right after a denial ("dont need to be calibrated") does not veto. A unit
+that asks (a question by its form, also after a joining word: "and how long does the whole
+pick get") claims nothing; a statement that merely ends in "?" ("we keep the average latency
+under 100 ms?") is a hedged claim and still counts.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +25,7 @@ from interviewer.grading.commitment import is_question
 from interviewer.grading.concepts import ConceptMatcher
 from interviewer.grading.text import Unit, split_units, stems
 from interviewer.rubrics.misconceptions import Misconception
+from interviewer.session.questions import is_question as asks_by_form
 
 # Words that, within NEGATION_WINDOW tokens before the key term, mean the candidate rejects
 # the claim rather than makes it. Stemmed like the text ("avoiding" -> "avoid").
@@ -28,6 +37,14 @@ _NEGATIONS = frozenset(
     )
 )
 NEGATION_WINDOW = 4
+# Words that, within LEAVE_OUT_WINDOW tokens before a veto term, mean the candidate leaves that
+# thing out, so the term does not mark the correct version ("skip the ANN step", "without a
+# re-ranker", "instead of a time split").
+_LEAVE_OUT = frozenset(stems("skip skipping skipped without bypass bypassing ditch instead"))
+LEAVE_OUT_WINDOW = 2
+# A veto term right after one of these is denied, not stated ("dont need to be calibrated").
+_DENIED = frozenset(stems("not no never dont don't doesnt doesn't isnt isn't wont won't"))
+_JOINER = re.compile(r"^\s*(?:and|so|but|or|also|then|plus)\b[\s,]*", re.I)
 SAYS_MIN_SIM = 0.62  # a unit this close to an example wording needs one group fewer
 
 
@@ -67,9 +84,21 @@ def _negated(seq: Sequence[str], start: int) -> bool:
     return any(w in _NEGATIONS for w in window)
 
 
+def _left_out(seq: Sequence[str], start: int) -> bool:
+    """The veto term at ``start`` is left out or denied rather than stated."""
+    window = seq[max(0, start - LEAVE_OUT_WINDOW) : start]
+    return any(w in _LEAVE_OUT for w in window) or (start > 0 and seq[start - 1] in _DENIED)
+
+
+def _asks(unit: Unit) -> bool:
+    """The unit is a question by its form (a hedge that only ends in "?" is not)."""
+    text = unit.text.strip()
+    return asks_by_form(text) or asks_by_form(_JOINER.sub("", text, count=1))
+
+
 def _unit_verdict(c: _Compiled, seq: Sequence[str]) -> int:
     """How many groups the unit satisfies, or -1 when it states the correct version."""
-    if c.veto is not None and c.veto.find(seq):
+    if c.veto is not None and any(not _left_out(seq, m.start) for m in c.veto.find(seq)):
         return -1
     key = c.groups[0].find(seq)
     if key and all(_negated(seq, m.start) for m in key):
@@ -93,11 +122,14 @@ def detect(
     if not units:
         return []
     seqs = [stems(u.text) for u in units]
+    asking = [_asks(u) for u in units]
     near: list[tuple[_Compiled, int]] = []  # (entry, unit) missing exactly one group
     hits: dict[str, ClaimHit] = {}
     for entry in chosen:
         c = _compile(entry)
         for i, seq in enumerate(seqs):
+            if asking[i]:
+                continue
             verdict = _unit_verdict(c, seq)
             if verdict == len(c.groups):
                 u = units[i]
