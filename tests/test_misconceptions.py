@@ -197,6 +197,75 @@ ROWS = [
 ("dense_retrieval_replaces_lexical", S, "Dense retrieval is strictly better, so we retire the BM25 index.", True),
 ("dense_retrieval_replaces_lexical", G, "Once the vector search works we can drop the keyword index.", True),
 ("dense_retrieval_replaces_lexical", S, "We keep BM25 alongside the dense retriever, since exact codes need lexical match.", False),
+("outcome_columns_as_features", C, "We add the chargeback flag from the payments table as a feature, it's very predictive.", True),
+("outcome_columns_as_features", C, "The reviewer's final decision on each account goes in as an input.", True),
+("outcome_columns_as_features", C, "The chargeback flag is the label; features only use the card's past chargeback history as of the payment.", False),
+("snapshot_values_joined_to_history", R, "We join today's view count onto every historical row.", True),
+("snapshot_values_joined_to_history", C, "Take the current snapshot of the account table and attach it to each training example.", True),
+("snapshot_values_joined_to_history", R, "Counts are joined onto historical rows as of the impression time, never today's values.", False),
+("premature_negative_labels", R, "A suggestion whose invite is not accepted within 24 hours is a negative.", True),
+("premature_negative_labels", C, "Payments with no chargeback after a day are labelled legit.", True),
+("premature_negative_labels", R, "Invites not accepted within 24 hours are not negatives yet; we wait 14 days before labelling.", False),
+("raw_tickets_into_index", G, "The agent replies in old tickets are verified, so we dump all of them straight into the index.", True),
+("raw_tickets_into_index", G, "Every past chat transcript goes into the vector store as is.", True),
+("raw_tickets_into_index", G, "Old tickets go into the index only after we redact personal data and filter out outdated answers.", False),
+("no_labels_so_unsupervised", C, "There are no fraud labels anyway, so it's unsupervised anomaly detection.", True),
+("no_labels_so_unsupervised", C, "We don't have labelled data, so I'd cluster the accounts and flag the outliers.", True),
+("no_labels_so_unsupervised", C, "Chargebacks give us labels, and an anomaly score is added as a feature for new patterns.", False),
+("dwell_time_equals_satisfaction", R, "The longer someone stays on a post the more they liked it, so time spent is the cleanest signal.", True),
+("dwell_time_equals_satisfaction", R, "Dwell time is a perfect measure of satisfaction.", True),
+("dwell_time_equals_satisfaction", R, "Dwell time is a useful label but noisy, so we cap it and combine it with likes and hides.", False),
+("calibration_not_needed_for_auction", R, "The auction only needs to sort ads, so the raw scores don't need to be calibrated.", True),
+("calibration_not_needed_for_auction", R, "For ads, calibration doesn't matter, only the ranking does.", True),
+("calibration_not_needed_for_auction", R, "The auction multiplies bid by pCTR, so the scores must be calibrated and we track log loss.", False),
+("ab_users_independent_in_network", R, "Users are independent units, so a standard t-test per user is fine.", True),
+("ab_users_independent_in_network", R, "Treatment and control don't interact since each user only sees their own feed.", True),
+("ab_users_independent_in_network", R, "Users are not independent here, so we randomise by graph cluster.", False),
+("online_test_reads_delayed_labels_early", C, "Run the test for a week and compare chargeback rates between the arms.", True),
+("online_test_reads_delayed_labels_early", C, "After a few days we look at the fraud rate in each arm and pick the winner.", True),
+("online_test_reads_delayed_labels_early", C, "During the week-long test we compare decline rates as a proxy and read chargebacks once they mature.", False),
+("mean_similarity_as_quality_metric", S, "We score each model by the average cosine similarity between the query and its top results.", True),
+("mean_similarity_as_quality_metric", G, "A higher mean similarity of the retrieved passages is our offline metric.", True),
+("mean_similarity_as_quality_metric", S, "Offline we measure recall@k on judged pairs, not the average similarity.", False),
+("review_queue_is_representative", C, "The reviewer-labelled queue is representative, so recall there equals production recall.", True),
+("review_queue_is_representative", C, "The review queue reflects everything posted, so it is our test set.", True),
+("review_queue_is_representative", C, "The review queue is biased toward reported items, so recall is measured on a random sample.", False),
+("tune_on_test_set", R, "We tune the hyperparameters on the test set and report the best score.", True),
+("tune_on_test_set", C, "Pick the threshold that maximises F1 on the test data.", True),
+("tune_on_test_set", C, "We tune the threshold on the validation set and touch the test set only once at the end.", False),
+("no_guardrail_metrics", R, "We only look at the primary metric, no guardrails needed.", True),
+("no_guardrail_metrics", S, "Guardrail metrics are overkill, if clicks go up we ship.", True),
+("no_guardrail_metrics", R, "We always include guardrail metrics such as hides and latency.", False),
+("hardest_negatives_always_help", S, "More and harder negatives never hurts, so take the nearest non-match every time.", True),
+("hardest_negatives_always_help", R, "Always use the hardest negatives, they are the best negatives.", True),
+("hardest_negatives_always_help", S, "Hard negatives help, but the nearest ones are often false negatives, so we mix them with random negatives.", False),
+("prompt_instruction_prevents_hallucination", G, "We tell it in the system prompt not to hallucinate, that solves it.", True),
+("prompt_instruction_prevents_hallucination", G, "The prompt says never invent anything, so it won't make things up.", True),
+("prompt_instruction_prevents_hallucination", G, "The instruction to stay on the sources helps, but we still check citations against the retrieved passages.", False),
+("temperature_zero_prevents_hallucination", G, "With temperature 0 it can't hallucinate.", True),
+("temperature_zero_prevents_hallucination", G, "Greedy decoding means the answers are always correct, so we drop the citation check.", True),
+("temperature_zero_prevents_hallucination", G, "Temperature 0 makes answers consistent but doesn't stop hallucination.", False),
+("full_recompute_is_cheap", R, "It's only a 2-hop join, so the full recompute is cheap.", True),
+("full_recompute_is_cheap", G, "Re-embedding the whole corpus every day costs nothing.", True),
+("full_recompute_is_cheap", R, "A full recompute is expensive, so we recompute incrementally for members whose graph changed.", False),
+("access_checked_only_on_open", S, "Show the title and snippet anyway; the viewer blocks restricted docs when they click through.", True),
+("access_checked_only_on_open", G, "Private documents still appear in the results, access is checked when opened.", True),
+("access_checked_only_on_open", S, "Restricted documents never show up in results; permissions are filtered before ranking.", False),
+("model_decisions_fed_back_as_labels", C, "For the payments we decline, we feed them back as positives.", True),
+("model_decisions_fed_back_as_labels", C, "Everything the model removed goes back into training as a harmful example.", True),
+("model_decisions_fed_back_as_labels", C, "Declined payments are not used as positives; only confirmed chargebacks become labels.", False),
+("exploration_not_needed", R, "There's no need for exploration, the model already knows what users like.", True),
+("exploration_not_needed", S, "We skip the bandit stuff entirely, exploration is a waste.", True),
+("exploration_not_needed", R, "We keep a small exploration budget so new items get impressions.", False),
+("prompt_injection_not_a_concern", G, "The bot only reads our own articles, so prompt injection isn't a concern.", True),
+("prompt_injection_not_a_concern", G, "Jailbreaks aren't really a risk for a support bot.", True),
+("prompt_injection_not_a_concern", G, "Prompt injection is a real concern, so retrieved text is treated as untrusted and filtered.", False),
+("fairness_not_a_concern", C, "Fairness isn't really a concern for this system.", True),
+("fairness_not_a_concern", R, "Fairness is out of scope, the model only sees behaviour.", True),
+("fairness_not_a_concern", C, "Fairness is a concern, so we measure error rates per language and region.", False),
+("human_review_turned_off", C, "Once precision is high enough we turn off human review entirely.", True),
+("human_review_turned_off", C, "After launch the model replaces the review team.", True),
+("human_review_turned_off", C, "Reviewers stay on the borderline band and appeals, only high scores are removed automatically.", False),
 ]
 # fmt: on
 
@@ -242,4 +311,24 @@ def test_a_question_is_not_a_claim_by_meaning_alone() -> None:
     hedged = "we keep the average latency under 100 ms?"
     assert "average_latency_is_the_target" in [
         h.misconception for h in detect(hedged, ENTRIES, "recommendation")
+    ]
+
+
+def test_a_left_out_veto_term_does_not_mark_the_correct_version() -> None:
+    # "skip the ANN step" names the correct version's term only to leave it out
+    skipped = "We skip the ANN step and just run the cross-encoder against every document."
+    assert "heavy_model_scores_whole_catalogue" in [
+        h.misconception for h in detect(skipped, ENTRIES, "search")
+    ]
+    kept = "ANN gives a few hundred candidates and the cross-encoder scores every one of them."
+    assert [h.misconception for h in detect(kept, ENTRIES, "search")] == []
+
+
+def test_a_question_by_its_form_claims_nothing() -> None:
+    # all the key terms, but the unit asks (after a joining word too)
+    asked = "and how long does the whole ad pick get, like what slice of that is mine for scoring"
+    assert [h.misconception for h in detect(asked, ENTRIES, "recommendation")] == []
+    stated = "The deep ranker scores every item in the catalogue for each user."
+    assert "heavy_model_scores_whole_catalogue" in [
+        h.misconception for h in detect(stated, ENTRIES, "recommendation")
     ]
