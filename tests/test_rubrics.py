@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -418,6 +419,55 @@ def test_cache_picks_up_edits(rdir: Path) -> None:
     assert load_rubrics(rdir)["data"].title == "Data v2"
     first["data"] = None  # type: ignore[assignment]  # callers get a copy, not the cache
     assert load_rubrics(rdir)["data"] is not None
+
+
+def test_cache_sees_every_kind_of_edit_on_the_next_load(rdir: Path) -> None:
+    """No time window: a save through the coach tab (written aside, renamed over), an edit in
+    place, a file added or deleted are each read by the very next load; files that are not
+    YAML (the coach tab's temporary file) leave the cache alone."""
+    first = load_rubrics(rdir)
+    (rdir / ".data.yaml.123.tmp").write_text("stage: data\n")
+    (rdir / "notes.txt").write_text("not a rubric")
+    assert load_rubrics(rdir)["data"] is first["data"]
+
+    data = rdir / "data.yaml"
+    tmp = rdir / ".data.yaml.tmp"
+    tmp.write_text(data.read_text().replace("title: Data", "title: Data (saved)"))
+    os.replace(tmp, data)  # as ui.rubric_files.save_file does
+    assert load_rubrics(rdir)["data"].title == "Data (saved)"
+
+    with data.open("a") as f:  # in place, same second: the size tells
+        f.write("# a coach's note\n")
+    again = load_rubrics(rdir)["data"]
+    assert again is not first["data"] and again.title == "Data (saved)"
+
+    problems = rdir / "problems"
+    twin = problems / "toy-twin.yaml"
+    twin.write_text(PROBLEM.replace("id: toy-problem", "id: toy-twin"))
+    assert list(load_problems(rdir)) == ["toy-problem", "toy-twin"]
+    twin.unlink()
+    assert list(load_problems(rdir)) == ["toy-problem"]
+
+
+def test_a_reused_directory_listing_follows_the_directory(
+    rdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader lists a directory again when its ctime moves (a file added or removed);
+    here listings are reused at once (normally only a second after the directory's last
+    change, so one made in the same clock tick cannot be missed)."""
+    from interviewer.rubrics import loader
+
+    monkeypatch.setattr(loader, "_RACY_NS", -1)
+    monkeypatch.setattr(loader, "_listings", {})
+    problems = rdir / "problems"
+    assert list(load_problems(rdir)) == ["toy-problem"]
+    assert str(problems) in loader._listings
+    time.sleep(0.05)  # past the filesystem clock's tick
+    (problems / "toy-twin.yaml").write_text(PROBLEM.replace("id: toy-problem", "id: toy-twin"))
+    assert list(load_problems(rdir)) == ["toy-problem", "toy-twin"]
+    time.sleep(0.05)
+    (problems / "toy-problem.yaml").unlink()
+    assert list(load_problems(rdir)) == ["toy-twin"]
 
 
 def test_get_rubric_and_problem(rdir: Path) -> None:

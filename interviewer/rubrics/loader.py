@@ -4,16 +4,20 @@ Layout: ``<rubrics_dir>/<stage>.yaml`` (all eight stages) and ``<rubrics_dir>/pr
 (or ``settings.problems_path``). Every problem is reported as ``file:line: message``; loading
 raises :class:`RubricError` carrying all of them, :func:`validate_dir` returns them.
 
-Loaded directories are cached by (path, file names, mtimes, sizes), so a coach's edit is picked up
-on the next call without restarting anything, and an unchanged directory costs a few ``stat``s.
+Loaded directories are cached by (path, file names, mtimes, ctimes, sizes), so a coach's edit is
+picked up on the next call without restarting anything, and an unchanged directory costs a
+``stat`` per YAML file and one for the directory (:func:`_fingerprint`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from interviewer.errors import RubricError, UnknownIdError, suggest
@@ -66,6 +70,10 @@ def _has_stage_files(d: Path) -> bool:
     return any((d / f"{s}{suffix}").is_file() for s in STAGE_IDS for suffix in YAML_SUFFIXES)
 
 
+# (settings, its rubrics_dir, its problems_dir, _dirs(None)) for the settings last seen
+_settings_dirs: tuple[Any, Path, Path | None, tuple[Path, Path]] | None = None
+
+
 def _dirs(dir: PathLike | None) -> tuple[Path, Path]:
     """(rubrics dir, problems dir) for a rubrics dir, a problems dir, or the settings.
 
@@ -77,7 +85,14 @@ def _dirs(dir: PathLike | None) -> tuple[Path, Path]:
 
     if dir is None:
         settings = get_settings()
-        return settings.rubrics_dir, settings.problems_path
+        global _settings_dirs
+        rd, pd = settings.rubrics_dir, settings.problems_dir
+        memo = _settings_dirs  # one tuple, read once: consistent across threads
+        if memo is not None and memo[0] is settings and memo[1] is rd and memo[2] is pd:
+            return memo[3]  # (building the problems path cost more than the rest of a load)
+        dirs = (rd, settings.problems_path)
+        _settings_dirs = (settings, rd, pd, dirs)
+        return dirs
     d = Path(dir)
     if (d / "problems").is_dir():
         return d, d / "problems"
@@ -194,36 +209,95 @@ def _scan_problems(
 
 _lock = threading.Lock()
 _effective: OrderedDict[tuple[int, int], tuple[Rubric, Problem, Rubric]] = OrderedDict()
-_cache: dict[tuple[str, Path], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+_cache: dict[tuple[str, str], tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
 
 def _fingerprint(*dirs: Path) -> tuple[Any, ...]:
-    out: list[Any] = []
+    """What a cached load depends on: each YAML file's path, mtime, ctime and size.
+
+    Computed afresh on every load, with no time window and no invalidation call to forget:
+    a file saved from the coach tab (written aside, renamed over the old one), edited in
+    place on disk, added or deleted changes it, so the next load, in this process or any
+    other, reads the new files. That holds by construction, so each load is made cheap
+    rather than loads made rare (a turn loads the rubrics ~18 times, from 20 threads at once
+    in a burst, and every syscall hands the GIL to another thread): one ``stat`` per
+    directory and one per YAML file, on strings. The directory's listing, which cost more
+    than all its files' ``stat``s together, is reused while the directory's ctime is
+    unchanged (:func:`_yaml_entries`).
+    """
+    out: list[tuple[str, int, int, int]] = []
     for d in dirs:
-        for path in yaml_files(d):
+        try:
+            paths = _yaml_entries(os.path.abspath(d))
+        except OSError:
+            continue
+        for path in paths:
             try:
-                st = path.stat()
+                st = os.stat(path)
             except OSError:
                 continue
-            out.append((str(path), st.st_mtime_ns, st.st_size))
+            if S_ISREG(st.st_mode):  # as Path.is_file(): symlinks followed
+                out.append((path, st.st_mtime_ns, st.st_ctime_ns, st.st_size))
     return tuple(out)
 
 
+# directory -> (its ctime when listed, its YAML-named entries)
+_listings: dict[str, tuple[int, list[str]]] = {}
+_RACY_NS = 1_000_000_000
+
+
+def _yaml_entries(d: str) -> list[str]:
+    """The YAML-named entries of directory ``d`` (paths, sorted); raises OSError.
+
+    Any entry added, removed or renamed in ``d`` sets its ctime to the current time (and
+    ``utime`` cannot set ctime back), so a listing stays right while the ctime is unchanged.
+    One caveat: ctime has the kernel clock's coarse resolution, so a change in the same tick
+    as the listing's ctime would leave it unchanged; a listing is therefore reused only when
+    it was read more than :data:`_RACY_NS` after the change it reflects (as git treats a
+    "racily clean" index entry).
+    """
+    ctime = os.stat(d).st_ctime_ns
+    hit = _listings.get(d)
+    if hit is not None and hit[0] == ctime:
+        return hit[1]
+    listed_at = time.time_ns()
+    with os.scandir(d) as entries:
+        paths = sorted(e.path for e in entries if _yaml_name(e.name))
+    if listed_at - ctime > _RACY_NS:
+        _listings[d] = (ctime, paths)
+    return paths
+
+
+def _yaml_name(name: str) -> bool:
+    """``Path(name).suffix in YAML_SUFFIXES`` (as :func:`yaml_files` selects), on a string:
+    a YAML suffix whose dot is not the name's first character (``.yaml`` has no suffix)."""
+    return name.endswith(YAML_SUFFIXES) and name.rfind(".") > 0
+
+
+def _key(kind: str, d: Path) -> tuple[str, str]:
+    # An absolute path, not a resolved one: resolve() walks every component (several
+    # syscalls a load); a directory reached by two spellings is merely cached twice.
+    return kind, os.path.abspath(d)
+
+
 def _cached(kind: str, d: Path, fp: tuple[Any, ...]) -> dict[str, Any] | None:
+    key = _key(kind, d)
     with _lock:
-        hit = _cache.get((kind, d.resolve()))
+        hit = _cache.get(key)
     return dict(hit[1]) if hit is not None and hit[0] == fp else None
 
 
 def _store(kind: str, d: Path, fp: tuple[Any, ...], value: dict[str, Any]) -> None:
+    key = _key(kind, d)
     with _lock:
-        _cache[(kind, d.resolve())] = (fp, value)
+        _cache[key] = (fp, value)
 
 
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
         _effective.clear()
+        _listings.clear()
 
 
 # ---------------------------------------------------------------------------- public API
