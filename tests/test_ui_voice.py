@@ -207,3 +207,75 @@ def test_fake_microphone_answer_in_the_browser(
             assert external == [], f"the page fetched external resources: {external}"
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_replies_are_voiced_only_when_speech_is_on(server: AppServer) -> None:
+    """Speech off: a turn is the turn's request alone (the page asks for no voice). On: the
+    page asks for the reply's voice and it plays."""
+    import json
+    import urllib.request
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with urllib.request.urlopen(server.url + "config", timeout=30) as resp:
+        config = json.loads(resp.read())
+    player = [c["id"] for c in config["components"] if c["props"].get("elem_id") == "voice-reply"]
+    # Every server event that voices something (whichever event it follows): it fills the player.
+    speak_fns = {d["id"] for d in config["dependencies"] if set(player) & set(d["outputs"])}
+    assert len(player) == 1 and speak_fns
+    joined: list[int] = []
+
+    def on_request(request: Any) -> None:
+        if "/queue/join" in request.url and request.post_data:
+            joined.append(json.loads(request.post_data).get("fn_index"))
+
+    def voiced() -> int:
+        return len([f for f in joined if f in speak_fns])
+
+    def send(text: str) -> None:
+        """Enter sends; waits until the reply has replaced the page's '…'."""
+        page.locator("#answer-box textarea").fill(text)
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            """(sent) => {
+              const users = [...document.querySelectorAll('#chat [data-testid="user"]')];
+              const bots = [...document.querySelectorAll('#chat [data-testid="bot"]')];
+              return users.some(u => u.innerText.includes(sent))
+                && !bots.some(b => b.innerText.trim() === '…');
+            }""",
+            arg=text,
+            timeout=180_000,
+        )
+
+    args = ["--headless", "--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.on("request", on_request)
+            page.goto(server.url, wait_until="load")
+            page.locator("#start-btn").wait_for(timeout=60_000)
+            page.locator("#problem-choice input").fill("fraud")
+            page.get_by_role("option", name="Payment fraud detection").first.click()
+            page.locator("#start-btn").click()
+            page.locator('#chat [data-testid="bot"]').first.wait_for(timeout=120_000)
+            assert not page.locator("#speak-now").is_visible()
+
+            send("How many transactions a day do we see?")
+            page.wait_for_timeout(2000)  # anything chained after the turn has been sent by now
+            assert joined and voiced() == 0, joined
+
+            page.locator("#speak-toggle input").check()  # speaks the latest reply
+            page.wait_for_function(PLAYING, timeout=120_000)
+            assert voiced() == 1, joined
+            send("What latency budget do we have?")
+            for _ in range(240):
+                if voiced() > 1:
+                    break
+                page.wait_for_timeout(250)
+            page.wait_for_timeout(1000)
+            assert voiced() == 2, joined
+            page.wait_for_function(PLAYING, timeout=120_000)
+        finally:
+            browser.close()

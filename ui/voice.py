@@ -34,6 +34,14 @@ class VoiceControls:
     mic: gr.Audio
     speak: gr.Checkbox
     player: gr.Audio
+    speak_now: gr.Button  # hidden; the page presses it after a reply when speech is on
+
+
+# After each reply, in the browser: speech off, nothing more happens (no second request, no
+# queue slot, no empty player update); on, the hidden button asks the server for the voice.
+SPEAK_IF_ON_JS = """(on) => {
+  if (on) document.getElementById("speak-now")?.click();
+}"""
 
 
 @dataclass
@@ -89,7 +97,9 @@ def reply_controls(mic: gr.Audio) -> VoiceControls:
             scale=3,
             buttons=[],
         )
-    return VoiceControls(mic=mic, speak=speak, player=player)
+    # In the page (so the browser can press it) but never shown or focusable.
+    speak_now = gr.Button("Speak the latest reply", visible="hidden", elem_id="speak-now")
+    return VoiceControls(mic=mic, speak=speak, player=player, speak_now=speak_now)
 
 
 def _accepts_meta(svc: Any) -> bool:
@@ -236,7 +246,10 @@ def wire_voice(
     message: Any,
     reply_events: list[Any],
 ) -> dict[str, Any]:
-    """Events: recording stops → transcribe; each reply event (and the toggle) → speak."""
+    """Events: recording stops → transcribe; each reply event (and the toggle) → speak.
+
+    A reply is spoken only when the toggle is on: the check runs in the browser
+    (:data:`SPEAK_IF_ON_JS`), so with speech off a turn is one request, not two."""
     h = make_voice_handlers(ctx)
     ids = [user_state, session_state]
     if not ctx._ready.is_set():  # the served app is warming up: load the voice models too
@@ -250,21 +263,16 @@ def wire_voice(
         show_progress="full",
         show_progress_on=[message],
     )
-    # The first reply event owns the public name "speak_reply" (Gradio renames duplicates).
-    for i, event in enumerate(reply_events):
-        event.then(
-            h["speak_reply"],
-            [*ids, controls.speak],
-            controls.player,
-            api_name="speak_reply" if i == 0 else f"speak_reply_after_{i}",
-            api_visibility="public" if i == 0 else "private",
-            show_progress="hidden",
-        )
-    controls.speak.change(
-        h["speak_reply"],
-        [*ids, controls.speak],
-        controls.player,
-        api_name="speak_toggle",
-        api_visibility="private",
+    speak_io: dict[str, Any] = dict(
+        fn=h["speak_reply"],
+        inputs=[*ids, controls.speak],
+        outputs=controls.player,
+        show_progress="hidden",
     )
+    # One server event speaks the latest reply (the public "speak_reply" endpoint); a reply
+    # that arrives while the last is still being voiced is spoken after it, not dropped.
+    controls.speak_now.click(**speak_io, api_name="speak_reply", trigger_mode="always_last")
+    for event in reply_events:
+        event.then(None, [controls.speak], None, js=SPEAK_IF_ON_JS, queue=False)
+    controls.speak.change(**speak_io, api_name="speak_toggle", api_visibility="private")
     return h
