@@ -33,7 +33,7 @@ from evals.metrics import percentile
 
 TURN_PROBLEMS = ("video-recommendations", "fraud-detection", "semantic-document-search")
 # Paired rounds of the 20-client burst (service, app back to back): evals/burst.py.
-BURST_ROUNDS, BURST_ROUNDS_QUICK = 5, 3
+BURST_ROUNDS, BURST_ROUNDS_QUICK = 7, 5
 
 
 def _interviewer_cmd() -> list[str]:

@@ -24,9 +24,9 @@ same warm state:
 The target figure ``app_burst_ratio`` is the **median over rounds of the per-round ratio**
 (app p95 / service p95 of the same round): each ratio compares two bursts that saw the same
 machine, and the median drops a round in which a spike of outside load hit only one side.
-Beside it: ``app_burst_round_ratios`` (every round's ratio), ``concurrent_turn_ms_p95`` and
-``app_burst20_turn_ms_p95`` (each side's p95 over all its rounds' turns) and their quotient
-``app_burst_ratio_pooled``.
+Beside it: ``app_burst_round_ratios`` (every round's ratio, from the p95s in
+``app_burst_round_p95_ms``), ``concurrent_turn_ms_p95`` and ``app_burst20_turn_ms_p95``
+(each side's p95 over all its rounds' turns) and their quotient ``app_burst_ratio_pooled``.
 """
 
 from __future__ import annotations
@@ -148,9 +148,8 @@ class AppBurst:
         self.pages = [gradio_client(self.base) for _ in range(self.clients)]
 
     def close(self) -> None:
-        for page in self.pages:
-            page.close()
-        self.pages = []
+        pages, self.pages = self.pages, []
+        _at_once(lambda i: pages[i].close(), len(pages))  # each waits up to 1 s for its heartbeat
 
     def run(self) -> list[float]:
         ms: list[float] = []
@@ -216,9 +215,10 @@ def summarize(
     service_rounds: list[list[float]], app_rounds: list[list[float]], clients: int
 ) -> dict[str, Any]:
     """Each side's pooled p95, each round's ratio and the median ratio (the target's figure)."""
-    ratios = []
+    ratios, p95s = [], []
     for svc, app in zip(service_rounds, app_rounds, strict=False):
-        s, a = percentile(svc, 95), percentile(app, 95)
+        s, a = _p(svc, 95), _p(app, 95)
+        p95s.append({"service": s, "app": a})
         if s and a:
             ratios.append(round(a / s, 3))
     svc_p95 = _p([x for r in service_rounds for x in r], 95)
@@ -229,6 +229,7 @@ def summarize(
         f"app_burst{clients}_turn_ms_p95": app_p95,
         "burst_rounds": len(service_rounds),
         "app_burst_round_ratios": ratios,
+        "app_burst_round_p95_ms": p95s,
         "app_burst_ratio": round(statistics.median(ratios), 2) if ratios else None,
         "app_burst_ratio_pooled": round(app_p95 / svc_p95, 2) if app_p95 and svc_p95 else None,
         "app_burst_ratio_method": METHOD,
