@@ -110,14 +110,33 @@ def _attempts(texts: Sequence[str]) -> list[bool]:
     return out
 
 
-def injection_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """(``text`` with markup blocks blanked to line breaks, spans that try to instruct the
-    grader): the blocks, and the sentences (or bracketed pieces) the detector flags. Blanking
-    keeps every offset, so units split from the masked text are still spans of ``text``."""
+def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with its markup blocks blanked to line breaks (every offset kept), and the
+    blocks."""
     blocks = markup_spans(text)
     masked = text
     for a, b in blocks:
         masked = masked[:a] + "\n" * (b - a) + masked[b:]
+    return masked, blocks
+
+
+def judged_pieces(text: str) -> list[str]:
+    """What the learned detector is asked about in ``text`` (markup blocks set aside): every
+    sentence and the bracketed and clause pieces inside it, whitespace-normalised."""
+    masked, _ = _masked(text)
+    out = [
+        " ".join(masked[s:e].split())
+        for a, b in sentence_spans(masked)
+        for s, e, _ in _pieces(masked, a, b)
+    ]
+    return [t for t in dict.fromkeys(out) if len(_WORD.findall(t)) >= _MIN_WORDS]
+
+
+def injection_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """(``text`` with markup blocks blanked to line breaks, spans that try to instruct the
+    grader): the blocks, and the sentences (or bracketed pieces) the detector flags. Blanking
+    keeps every offset, so units split from the masked text are still spans of ``text``."""
+    masked, blocks = _masked(text)
     sentences = sentence_spans(masked)
     pieces = [(i, p) for i, (a, b) in enumerate(sentences) for p in _pieces(masked, a, b)]
     hits = _attempts([masked[s:e] for _, (s, e, _) in pieces])

@@ -3,10 +3,15 @@ classifier over sentence embeddings: the second line of defence (the first is th
 commits to nothing earns nothing, see ``commitment.py``).
 
 Trained only on project text: the sentences of ``corpus/`` and the rubric texts as honest text,
-and ``injection_examples.txt`` (attempts and near-miss honest sentences written for it). None of
-the labelled grading answers is used, so their injections measure recall honestly
-(``python -m evals.grading`` reports it). The weights ship in ``injection_model.npz`` with the
-decision threshold and a fingerprint of the training texts; rebuild with
+``injection_examples.txt`` (attempts and near-miss honest sentences written for it), and the
+way candidates really write: every piece the detector judges (sentences, brackets, clauses) of
+the honest answers in the grading tune split and of the candidate messages in the listening
+tuning sets. Guide prose alone taught it that a terse note about a "score" or a "baseline"
+("output: score 0-1", "that's the baseline to beat") is fishing for a grade. No injection
+answer of any labelled set is used, so recall on their injections stays an honest figure, and
+no held-out set is read, so its false-positive rate does too (``python -m evals.grading``).
+The weights ship in ``injection_model.npz`` with the decision threshold and a fingerprint of
+the training texts; rebuild with
 
     .venv/bin/python -m interviewer.grading.injection_model --write
 
@@ -135,10 +140,31 @@ def honest_texts() -> list[str]:
     return list(dict.fromkeys(t for t in texts if len(t.split()) >= 3))
 
 
+# Candidate-written honest text comes only from sets that are tuning data already.
+CANDIDATE_KINDS = ("on_stage", "off_stage", "question")
+
+
+def candidate_texts() -> list[str]:
+    """The pieces the detector judges of honest candidate text in the tuning sets: on- and
+    off-stage answers and questions of the grading ``tune`` split, and every candidate
+    message of the listening sets other than the newest (held-out) one."""
+    from evals.grading.score import load
+    from evals.listening.moments import NEWEST, SETS, load_set
+    from interviewer.grading.injection import judged_pieces
+
+    texts = [r["answer"] for r in load("tune") if r["kind"] in CANDIDATE_KINDS]
+    for name in sorted(SETS):
+        if name != NEWEST:
+            for m in load_set(name):
+                texts += [m.message, *(e.text for e in m.history)]
+    return list(dict.fromkeys(p for t in texts for p in judged_pieces(t)))
+
+
 def training_data() -> tuple[list[str], list[int]]:
-    """(texts, labels): 1 for attempts, 0 for honest text (examples, rubrics, corpus, cards)."""
+    """(texts, labels): 1 for attempts, 0 for honest text (examples, rubrics, corpus, cards,
+    candidates' tuning answers)."""
     pos, neg = examples()
-    honest = [t for t in honest_texts() if t not in set(pos)]
+    honest = [t for t in dict.fromkeys([*honest_texts(), *candidate_texts()]) if t not in set(pos)]
     texts = [*pos, *neg, *honest]
     labels = [1] * len(pos) + [0] * (len(neg) + len(honest))
     return texts, labels
