@@ -164,7 +164,8 @@ def training_data() -> tuple[list[str], list[int]]:
     """(texts, labels): 1 for attempts, 0 for honest text (examples, rubrics, corpus, cards,
     candidates' tuning answers)."""
     pos, neg = examples()
-    honest = [t for t in dict.fromkeys([*honest_texts(), *candidate_texts()]) if t not in set(pos)]
+    attempts = set(pos)
+    honest = [t for t in dict.fromkeys([*honest_texts(), *candidate_texts()]) if t not in attempts]
     texts = [*pos, *neg, *honest]
     labels = [1] * len(pos) + [0] * (len(neg) + len(honest))
     return texts, labels
