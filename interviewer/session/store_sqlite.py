@@ -68,6 +68,25 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 assert max(MIGRATIONS) == SCHEMA_VERSION
 
 
+BUSY_SECONDS = 30.0
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL. Connections that switch a fresh file at the same moment deadlock
+    on its locks, and SQLite then answers one of them "database is locked" at once instead of
+    waiting (its busy handler never runs where waiting could deadlock), so that answer is
+    retried until the same deadline as any other wait."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class SQLiteSessionStore(SessionStore):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -83,9 +102,9 @@ class SQLiteSessionStore(SessionStore):
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=True
+                self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=True
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             # FULL: an acknowledged turn survives even an OS crash, not just a killed process.
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=30000")
