@@ -128,3 +128,19 @@ def test_the_blind_sets_parse_and_are_big_enough() -> None:
     assert len(moments) >= 120
     cats = {m.category for m in moments}
     assert {"covered", "gap", "clarify", "wrong_claim", "unusual_correct", "hedge"} <= cats
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(None, "No such file"), ("{not json\n", "bad.jsonl:1"), ('{"id": 1}\n', "bad.jsonl:1")],
+)
+def test_a_bad_moment_set_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, reason: str
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert main(["--set", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cannot load moment set") and reason in err
+    assert len(err.splitlines()) == 1

@@ -124,6 +124,16 @@ def test_audio_answer_through_the_api(server: AppServer, answer_wav: Path) -> No
     reason="needs Debian's chromium at /usr/bin/chromium "
     "(apt-get install -y chromium; `make test` tries this)",
 )
+def _start_fraud_interview(page: Any, url: str) -> None:
+    """Open the app, start the fraud interview and wait for its first question."""
+    page.goto(url, wait_until="load")
+    page.locator("#start-btn").wait_for(timeout=60_000)
+    page.locator("#problem-choice input").fill("fraud")
+    page.get_by_role("option", name="Payment fraud detection").first.click()
+    page.locator("#start-btn").click()
+    page.locator('#chat [data-testid="bot"]').first.wait_for(timeout=120_000)
+
+
 def test_fake_microphone_answer_in_the_browser(
     server: AppServer, answer_wav: Path, tmp_path: Path
 ) -> None:
@@ -157,12 +167,7 @@ def test_fake_microphone_answer_in_the_browser(
             )
             page = ctx.new_page()
             page.route("**/*", route)
-            page.goto(server.url, wait_until="load")
-            page.locator("#start-btn").wait_for(timeout=60_000)
-            page.locator("#problem-choice input").fill("fraud")
-            page.get_by_role("option", name="Payment fraud detection").first.click()
-            page.locator("#start-btn").click()
-            page.locator('#chat [data-testid="bot"]').first.wait_for(timeout=120_000)
+            _start_fraud_interview(page, server.url)
 
             # Spoken replies on (a user gesture, so autoplay is allowed): the question plays.
             page.locator("#speak-toggle input").check()
@@ -254,12 +259,7 @@ def test_replies_are_voiced_only_when_speech_is_on(server: AppServer) -> None:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.on("request", on_request)
-            page.goto(server.url, wait_until="load")
-            page.locator("#start-btn").wait_for(timeout=60_000)
-            page.locator("#problem-choice input").fill("fraud")
-            page.get_by_role("option", name="Payment fraud detection").first.click()
-            page.locator("#start-btn").click()
-            page.locator('#chat [data-testid="bot"]').first.wait_for(timeout=120_000)
+            _start_fraud_interview(page, server.url)
             assert not page.locator("#speak-now").is_visible()
 
             send("How many transactions a day do we see?")

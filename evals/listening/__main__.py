@@ -100,7 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from evals.listening.moments import load_set
 
     args = build_parser().parse_args(argv)
-    moments = load_set(args.set)
+    try:
+        moments = load_set(args.set)
+    except (OSError, ValueError) as exc:  # a missing or unreadable file, a malformed line
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"error: cannot load moment set {args.set!r}: {reason}", file=sys.stderr)
+        return 2
     if args.only:
         moments = [m for m in moments if m.category in set(args.only)]
     rows = run_moments(moments, policy=args.policy, progress=not args.no_progress)
