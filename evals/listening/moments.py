@@ -1,6 +1,6 @@
 """Labelled interview moments: a problem, the conversation so far, the candidate's message, and
 what a good interviewer does next. Sets are written blind and committed before anything runs on
-them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind4`` the newest."""
+them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind5`` the newest."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ SETS: dict[str, tuple[str, ...]] = {
     "blind2": ("blind2-a.jsonl", "blind2-b.jsonl"),
     "blind3": ("blind3-a.jsonl", "blind3-b.jsonl"),
     "blind4": ("blind4-a.jsonl", "blind4-b.jsonl"),
+    "blind5": ("blind5-a.jsonl", "blind5-b.jsonl"),
 }
-NEWEST = "blind4"
+NEWEST = "blind5"
 
 Category = Literal[
     "covered",
