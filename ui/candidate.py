@@ -46,19 +46,6 @@ def report_markdown(ctx: AppContext, user: str, sid: str, view: Any) -> str:
     return body
 
 
-# Updates are plain dicts (gr.update), not component objects: building Gradio components per
-# turn cost ~20 ms of every reply.
-def _no_chart() -> Any:
-    return gr.update(value="", visible=False)
-
-
-def _hidden_downloads() -> tuple[Any, Any]:
-    return (
-        gr.update(value=None, visible=False),
-        gr.update(value=None, visible=False),
-    )
-
-
 def chart_html(scores: dict[str, float]) -> str:
     """The stage chart as an <img> whose alt text carries the scores (a Plot's cannot)."""
     import base64
@@ -87,6 +74,12 @@ def _controls(view: Any | None) -> tuple[Any, Any, Any]:
     )
 
 
+# Updates are plain dicts (gr.update), not component objects: building Gradio components per
+# turn cost ~20 ms of every reply. Even a gr.update dict makes Gradio build a new component and
+# its config (its API schema: 11 ms for a Chatbot, 4 ms for a DownloadButton), so an output
+# that only needs a new value gets a plain value. The report's parts (verdict, chart,
+# downloads, citations) sit in ``report_area``, which alone hides them while an interview runs:
+# they are emptied with plain values then, and shown with the report.
 def session_outputs(
     ctx: AppContext,
     token: str,
@@ -110,12 +103,13 @@ def session_outputs(
             render.tracker_html(None),
             HINT,
             "",
-            _no_chart(),
-            *_hidden_downloads(),
-            gr.update(value=None),
+            "",  # chart (hidden with report_area, as the rest of the report)
+            None,  # downloads
+            None,
+            None,  # earlier
             "",
-            gr.update(value="", visible=False),
-            gr.update(choices=[], value=None),
+            "",  # verdict
+            None,  # citation choices: left as they were, hidden
             *_controls(None),
             gr.update(visible=False),
             gr.update(open=False),
@@ -127,7 +121,7 @@ def session_outputs(
     # Earlier stages are loaded when the candidate opens their view (``load_earlier``), never
     # pushed with a turn: a turn's payload stays the same however long the interview is.
     same = earlier_known == len(earlier)
-    earlier_out = gr.skip() if same else gr.update(value=[])
+    earlier_out = gr.skip() if same else []
     fold = gr.skip() if same else gr.update(open=False)
     finished = bool(render.field(view, "finished"))
     title = render.field(view, "problem_title", "")
@@ -140,12 +134,13 @@ def session_outputs(
             render.tracker_html(view),
             status,
             "",
-            _no_chart(),
-            *_hidden_downloads(),
+            "",  # chart (hidden with report_area, as the rest of the report)
+            None,  # downloads
+            None,
             earlier_out,
             render.flow_note(view),
-            gr.update(value="", visible=False),
-            gr.update(choices=[], value=None),
+            "",  # verdict
+            None,  # citation choices: left as they were, hidden
             *_controls(view),
             gr.update(visible=False),
             fold,

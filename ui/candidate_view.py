@@ -184,9 +184,10 @@ def build_candidate_tab(
                 api_end = gr.Button("end (API)")
         with gr.Column(scale=2, min_width=280):
             tracker = gr.HTML(render.tracker_html(None), elem_id="tracker")
+    # Hidden until the interview finishes; it alone hides the report's parts (ui.candidate).
     with gr.Column(elem_id="report-area", visible=False) as report_area:
-        verdict = gr.Markdown("", elem_id="report-verdict", visible=False)
-        chart = gr.HTML("", elem_id="report-chart", visible=False)
+        verdict = gr.Markdown("", elem_id="report-verdict")
+        chart = gr.HTML("", elem_id="report-chart")
         with gr.Row(elem_id="report-row", elem_classes=["report-row"]):
             with gr.Column(scale=3, min_width=320):
                 report = gr.Markdown("", elem_id="report")
@@ -202,8 +203,8 @@ def build_candidate_tab(
                     "_Pick a citation to read the passage here._", elem_id="passage"
                 )
         with gr.Row(elem_id="report-actions"):
-            download_md = gr.DownloadButton("Download transcript (.md)", visible=False)
-            download_json = gr.DownloadButton("Download transcript (.json)", visible=False)
+            download_md = gr.DownloadButton("Download transcript (.md)")
+            download_json = gr.DownloadButton("Download transcript (.json)")
             print_btn = gr.Button("Print / save as PDF", elem_id="print-btn")
     tab = CandidateTab(
         user_state,
