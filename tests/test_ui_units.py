@@ -7,6 +7,7 @@ import re
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -286,3 +287,41 @@ def test_serve_refuses_a_busy_port_at_once(capsys: pytest.CaptureFixture[str]) -
         assert main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"cannot serve on 127.0.0.1:{port}" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------ processing
+
+
+def test_one_trip_sends_what_gradio_processing_sends() -> None:
+    """An event wired with ui.processing.one_trip gets the same handler arguments and sends
+    the same outputs as Gradio's own preprocess/postprocess (plain values, updates with and
+    without a value, skips, state)."""
+    import asyncio
+
+    import gradio as gr
+    from gradio.state_holder import SessionState
+
+    from ui.processing import one_trip
+
+    seen: list[tuple[Any, ...]] = []
+
+    def handler(token: Any, sid: Any, text: Any) -> tuple[Any, ...]:
+        seen.append((token, sid, text))
+        chat = [{"role": "user", "content": "hi **there**"}, render.note("a note")]
+        return (chat, "<b>tracker</b>", "  flow\n  line", gr.skip(), "key", gr.update(value=7))
+
+    with gr.Blocks() as demo:
+        token, sid = gr.BrowserState(""), gr.BrowserState("")
+        text = gr.Textbox()
+        outputs = [gr.Chatbot(), gr.HTML(), gr.Markdown(), gr.Textbox(), gr.State(""), gr.Textbox()]
+        plain = gr.Button().click(handler, [token, sid, text], outputs)
+        trip = gr.Button().click(**one_trip(handler, [token, sid, text], outputs))
+
+    async def run(event: Any) -> Any:
+        fn = demo.fns[event["id"]]
+        state = SessionState(demo)
+        out = await demo.process_api(fn, ["tok", None, "typed"], state=state)
+        return out["data"], state[outputs[4]._id]
+
+    assert asyncio.run(run(trip)) == asyncio.run(run(plain))
+    assert seen[0] == seen[1] == ("tok", "", "typed")  # BrowserState's None is its default

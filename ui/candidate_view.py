@@ -10,6 +10,7 @@ import gradio as gr
 from ui import render
 from ui.candidate import HINT, make_handlers
 from ui.context import RANDOM, AppContext
+from ui.processing import one_trip
 from ui.voice import VoiceControls, mic_input, reply_controls, wire_voice
 
 
@@ -305,10 +306,9 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
         api_visibility="private",
         queue=False,
     )
+    # A turn's processing runs in its handler's thread (ui.processing): one trip, not seven.
     send_io = dict(
-        fn=h["send_message"],
-        inputs=[*ids, tab.pending],
-        outputs=[*tab.turn_outputs, tab.message],
+        **one_trip(h["send_message"], [*ids, tab.pending], [*tab.turn_outputs, tab.message]),
         trigger_mode="multiple",
         show_progress="hidden",
     )
