@@ -22,17 +22,18 @@ import re
 from collections.abc import Iterable
 
 from interviewer.grading.text import Unit, tokens
-from interviewer.grading.vocab import FUNCTION_WORDS
+from interviewer.grading.vocab import FUNCTION_WORDS, name_words
 
 # A quantity: digits (not inside a term such as "two-tower" or "top-k"), number words,
-# percentages, latency and metric cut-offs ("p99", "@10").
+# percentages, metric cut-offs ("@10"). A percentile alone ("p99 latency") names a measure,
+# not a value: "p99 under 60 ms" commits by its "60 ms".
 NUMBER = re.compile(
     r"(?<![-\w])(?:\d+(?:[.,]\d+)?\s*(?:%|ms|s|x|k|m|b|gb|tb|qps)?|one|two|three|four|five|six"
     r"|seven|eight|nine|ten|twelve|twenty|thirty|fifty|hundred|thousand|million|billion|half"
     r"|percent|dozen|daily|weekly|hourly|monthly|nightly)"
     # a span of time is a quantity ("a two-week test"); "two-tower" or "top-k" is a name
     r"(?:(?![-\w])|-(?:second|minute|hour|day|week|month|year)s?\b)"
-    r"|\bp\d{2}\b|@\s?\d+",
+    r"|@\s?\d+",
     re.IGNORECASE,
 )
 REASON = re.compile(
@@ -122,19 +123,68 @@ def _relations(unit: Unit) -> int:
 _LIST_OF_EVERYTHING = 6
 
 
+# "So we ...", "And so ..." opening a unit carry on the talk; they give no reason.
+_DISCOURSE = re.compile(r"^\W*(?:(?:and|ok|okay|well|right)\W+)?so\b", re.IGNORECASE)
+
+
+def _own_words(match: str, taken: set[str]) -> bool:
+    words = tokens(match)
+    return not words or any(w not in taken for w in words)
+
+
+# Words that place or sum up rather than name an item ("behind a cache", "plus", "everything").
+_NOT_ITEMS = _words(
+    """behind across onto plus around toward towards beyond along among inside outside whole
+    everything anything something"""
+)
+
+
 def is_question(unit: Unit) -> bool:
     """A unit that asks rather than states (ends in "?" or opens like a question)."""
     text = unit.text.strip()
     return text.endswith("?") or bool(_QUESTION_START.match(text) and "?" in text)
 
 
+# A word written as a name: capitals after its first letter ("XGBoost", "GDPR", "gRPC"),
+# letters and digits mixed ("node2vec", "bm25"), or a capital mid-sentence ("..., Airflow").
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_MID = re.compile(r"[a-z0-9,;(] $")
+
+
+def technology_names(text: str) -> set[str]:
+    """The words of ``text`` that name a tool, library, method or acronym rather than a thing
+    of the problem: words the guide itself writes as names (``vocab.name_words``: "Kafka",
+    "SMOTE", "GDPR", "XGBoost", "Redis"), and words the guide never writes in lower case that
+    the text writes as a name ("Airflow", "TensorRT", "word2vec"). Lower-cased."""
+    names, plain = name_words()
+    out: set[str] = set()
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        low = w.lower()
+        if low in names or (low not in plain and _written_as_name(w, text, m.start())):
+            out.add(low)
+    return out
+
+
+def _written_as_name(word: str, text: str, start: int) -> bool:
+    return (
+        any(ch.isupper() for ch in word[1:])
+        or (any(ch.isdigit() for ch in word) and not word[:1].isdigit())
+        or (word[0].isupper() and _MID.search(text, 0, start) is not None)
+    )
+
+
 def specific_words(unit: Unit, concept_tokens: Iterable[str]) -> list[str]:
-    """Content words of the unit (with its parent line) that are neither rubric terms nor
-    filler: the things a note names ("age", "country", "chargebacks", "upload")."""
-    taken = set(concept_tokens)
+    """Content words of the unit (with its parent line) that are neither rubric terms, filler
+    nor technology names: the things of the problem a note names ("age", "country",
+    "chargebacks", "upload"). A tool is not a choice about this problem: "Kafka, Spark,
+    SMOTE, GDPR" names no item of it."""
+    taken = set(concept_tokens) | technology_names(unit.full)
     out = []
     for t in tokens(unit.full):
         if len(t) < 3 or t.isdigit() or t in FUNCTION_WORDS or t in FILLER or t in taken:
+            continue
+        if t in _NOT_ITEMS:
             continue
         out.append(t)
     return out
@@ -144,20 +194,24 @@ def commitment(
     unit: Unit, n_concepts: int, concept_tokens: Iterable[str], *, asking_counts: bool = False
 ) -> float:
     """0 (commits to nothing: a request, a question without a number or reason, a run of rubric
-    terms), 0.5 (one specific word and no choice) or 1 (a number, a reason, a choice about a few
-    things, or problem-specific items). ``n_concepts`` is the number of
+    terms, one term alone), 0.5 (one specific word, or a pick of two or three terms, and no
+    choice) or 1 (a number, a reason, a choice about a few things, or problem-specific items;
+    spread over the concepts beyond what they hold). ``n_concepts`` is the number of
     distinct rubric concepts the unit names and ``concept_tokens`` their words;
     ``asking_counts``: the stage is graded on the questions asked (requirements), so a question
     about a concept commits to it."""
     text = unit.full
     if _REQUEST.search(unit.text):
         return 0.0
+    taken = set(concept_tokens)
     numbers = NUMBER.findall(text)
-    reasons = REASON.findall(text)
+    # A reason word that is part of a rubric term ("trade-offs", "leakage", "risk") names the
+    # term; it gives no reason ("to avoid leakage" does, by its "to avoid").
+    reasons = [m for m in REASON.findall(_DISCOURSE.sub("", text, count=1)) if _own_words(m, taken)]
     number, reason = bool(numbers), bool(reasons)
     first = tokens(unit.text)[:1]
     choice = bool(_CHOICE.search(text)) or (bool(first) and first[0] in _VERBS)
-    specific = len(set(specific_words(unit, concept_tokens)))
+    specific = len(set(specific_words(unit, taken)))
     if is_question(unit):
         # A question carries an answer only when it commits ("Should we cap it at 50 ms,
         # since the page budget is 120?"); a question about what to talk about does not.
@@ -179,9 +233,13 @@ def commitment(
         # on watch time") is a choice, and so are terms tied to each other ("watch time per
         # user with retention as a guardrail, in an A/B test split by user").
         return 0.0
-    if choice or specific >= 2:
+    if choice or specific >= 2 or n_concepts >= 4:
+        # four or more terms that are not a bare run are tied to each other: a choice
         return _spread(1.0, n_concepts, 0)
-    return 0.5 if specific == 1 else 0.0
+    # One specific word, or a short pick of two or three terms ("latency + error rates",
+    # "Context: placement, time of day"): a choice among few, held to less than a note that
+    # also names what it is about. One term alone is a heading or a topic.
+    return 0.5 if specific == 1 or (specific == 0 and n_concepts >= 2) else 0.0
 
 
 # A choice commits to about this many rubric concepts, and each number or reason in the unit
