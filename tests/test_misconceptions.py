@@ -266,6 +266,21 @@ ROWS = [
 ("human_review_turned_off", C, "Once precision is high enough we turn off human review entirely.", True),
 ("human_review_turned_off", C, "After launch the model replaces the review team.", True),
 ("human_review_turned_off", C, "Reviewers stay on the borderline band and appeals, only high scores are removed automatically.", False),
+("skew_not_a_concern", R, "Skew isn't really a worry since it's literally the same model file offline and online.", True),
+("skew_not_a_concern", C, "No need to think about training-serving skew here.", True),
+("skew_not_a_concern", R, "Skew is the risk with two code paths, so we log the served features and compare them nightly.", False),
+("label_noise_not_a_concern", C, "The reviewers are trained on the policy, so I wouldn't spend engineering time on label noise.", True),
+("label_noise_not_a_concern", R, "Noisy labels don't really matter at this volume.", True),
+("label_noise_not_a_concern", C, "Reviewers disagree on borderline posts, so we measure agreement on a gold set and adjudicate.", False),
+("leakage_not_a_concern", R, "Leakage isn't an issue with this much data.", True),
+("leakage_not_a_concern", C, "There's no leakage risk here, all features come from our own tables.", True),
+("leakage_not_a_concern", C, "To make sure there's no leakage we split by time and build features as of the decision.", False),
+("drift_cannot_happen", G, "The LLM weights are frozen, so there's nothing that can drift.", True),
+("drift_cannot_happen", S, "Drift isn't really a concern for an internal search tool.", True),
+("drift_cannot_happen", G, "The model is frozen but the documents change, so we monitor drift in the query mix and alert on it.", False),
+("feedback_loops_not_a_concern", R, "Feedback loops aren't really a thing here, members decide themselves who to invite.", True),
+("calibration_not_needed_for_auction", R, "The auction only needs the order, so whether the ads' probabilities are calibrated doesn't really matter.", True),
+("baseline_is_a_waste_of_time", R, "I wouldn't waste time benchmarking against the current hand-tuned ranker.", True),
 ]
 # fmt: on
 
@@ -332,3 +347,33 @@ def test_a_question_by_its_form_claims_nothing() -> None:
     assert "heavy_model_scores_whole_catalogue" in [
         h.misconception for h in detect(stated, ENTRIES, "recommendation")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "dismissed"),
+    [
+        ("feedback loops aren't really a thing here", True),
+        ("calibration doesn't really matter for us", True),
+        ("I wouldn't waste time on a baseline", True),
+        ("privacy is out of scope", True),
+        ("guardrails are overkill", True),
+        ("I'd monitor drift so it doesn't become a problem", False),
+        ("to make sure there's no issue we split by time", False),
+        ("we need a calibrated p(click)", False),
+        ("the model doesn't replace the rules", False),
+    ],
+)
+def test_one_dismissal_grammar_for_every_duty(text: str, dismissed: bool) -> None:
+    """How a duty is waved away is one shared grammar, not a phrase list per entry; a denial
+    that is the design's aim ("so it doesn't become a problem") dismisses nothing."""
+    from interviewer.grading.text import stems
+    from interviewer.session.claims import dismissals
+
+    assert bool(dismissals(stems(text))) is dismissed
+
+
+def test_a_duty_named_without_a_dismissal_is_never_a_claim_by_meaning() -> None:
+    """Sentence embeddings barely see a negation: a unit that names the duty and keeps it must
+    not reach the meaning path of an entry that needs it dismissed."""
+    found = detect("For the ads auction we need calibrated click probabilities.", ENTRIES, R)
+    assert "calibration_not_needed_for_auction" not in [h.misconception for h in found]

@@ -26,14 +26,27 @@ CiteRef = Annotated[
 
 class Detector(_Strict):
     all_of: list[list[Text]] = Field(
-        min_length=1,
+        default_factory=list,
         description="groups of terms; every group must have a term in the same sentence "
         "(terms match like rubric concepts: case, plurals and inflections are tolerated)",
+    )
+    dismisses: list[Text] = Field(
+        default_factory=list,
+        description="for a claim that waves a duty away: terms naming the duty (feedback "
+        "loops, calibration, a baseline); the sentence must name one and dismiss it in the "
+        "shared way every such entry uses (\"isn't really a worry\", \"no need for\", "
+        "\"there's no X\", \"overkill\"), so no entry lists its own dismissal phrases",
     )
     none_of: list[Text] = Field(
         default_factory=list,
         description="terms that mark the correct version: a sentence with one is not the claim",
     )
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> Detector:
+        if not self.all_of and not self.dismisses:
+            raise ValueError("a detector needs all_of groups, dismisses terms or both")
+        return self
 
     @field_validator("all_of")
     @classmethod

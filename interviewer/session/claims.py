@@ -7,6 +7,11 @@ that matches all but one group counts too when it is close in meaning to one of 
 ``says`` examples, so paraphrases are caught without new word lists. Only entries for the
 problem's family are considered.
 
+An entry for a claim that waves a duty away ("feedback loops aren't really a thing here",
+"calibration doesn't matter") names only the duty (``dismisses``); how a duty is dismissed is
+one grammar shared by every such entry (``dismissals``), so a new way of saying "no need" is
+heard for every duty at once instead of needing a phrase in each entry.
+
 A ``none_of`` term marks the correct version only when the candidate keeps that thing: one
 just after a word that leaves it out ("skip the ANN step", "without chunking", "instead of
 a time split") or right after a denial ("dont need to be calibrated") does not veto. A unit
@@ -44,8 +49,43 @@ _LEAVE_OUT = frozenset(stems("skip skipping skipped without bypass bypassing dit
 LEAVE_OUT_WINDOW = 2
 # A veto term right after one of these is denied, not stated ("dont need to be calibrated").
 _DENIED = frozenset(stems("not no never dont don't doesnt doesn't isnt isn't wont won't"))
+_SOFTENERS = frozenset(stems("really even actually necessarily always quite that much"))
 _JOINER = re.compile(r"^\s*(?:and|so|but|or|also|then|plus)\b[\s,]*", re.I)
 SAYS_MIN_SIM = 0.62  # a unit this close to an example wording needs one group fewer
+
+# The one dismissal grammar every ``dismisses`` entry shares (no entry lists its own phrases).
+# A duty is waved away when, near the term naming it,
+# - a denial is followed within DISMISS_REACH words by a word of worry or need ("isn't really a
+#   worry", "doesn't really matter", "no need to", "wouldn't bother", "not spend time on"),
+# - a dismissive word stands on its own ("overkill", "unnecessary", "pointless", "skip it"), or
+# - the duty itself is denied ("there's no feedback loop", "nothing can drift", "without an
+#   A/B test").
+# A denial that is the design's aim ("so it doesn't become a problem", "to make sure there's no
+# leak") dismisses nothing. Stemmed like the text.
+_DENIALS = frozenset(
+    stems(
+        "not no never nothing without isn't isnt aren't arent doesn't doesnt don't dont won't "
+        "wont can't cant cannot wouldn't wouldnt shouldn't shouldnt didn't didnt hardly barely"
+    )
+)
+_WORRY = frozenset(
+    stems(
+        "worry concern issue problem thing matter need necessary required relevant important "
+        "worth apply happen bother care spend waste overthink point reason risk deal factor"
+    )
+)
+_DISMISSIVE = frozenset(
+    stems("unnecessary overkill irrelevant pointless negligible needless moot waste skip ignore")
+)
+# The duty itself denied: a word of absence just before it ("no", "nothing", "without"), not a
+# verb's negation ("doesn't replace the rules" denies the replacing, not the rules).
+_ABSENT = frozenset(stems("no nothing without never zero"))
+_DISMISSIVE_RUNS = (tuple(stems("out of scope")), tuple(stems("non issue")))
+_AIMS = frozenset(stems("to ensure sure avoid prevent otherwise"))
+_SO_THAT = frozenset(stems("that it they"))  # "so that", "so it doesn't": an aim
+DISMISS_REACH = 4  # words from a denial to its worry word
+DISMISS_WINDOW = 8  # words between the duty's term and the dismissal, either side
+DENIED_DUTY_REACH = 3  # "there's no feedback loop": a denial this close before the term
 
 
 @dataclass(frozen=True)
@@ -62,6 +102,12 @@ class _Compiled:
     entry: Misconception
     groups: tuple[ConceptMatcher, ...]
     veto: ConceptMatcher | None
+    duty: ConceptMatcher | None  # the ``dismisses`` terms
+
+    @property
+    def needed(self) -> int:
+        """How many parts a unit must satisfy: every group, and the dismissal if any."""
+        return len(self.groups) + (self.duty is not None)
 
 
 _compiled: dict[int, _Compiled] = {}  # by id(entry); the entry is kept, so ids stay unique
@@ -73,10 +119,47 @@ def _compile(entry: Misconception) -> _Compiled:
         return hit
     groups = tuple(ConceptMatcher(g) for g in entry.detect.all_of)
     veto = ConceptMatcher(entry.detect.none_of) if entry.detect.none_of else None
+    duty = ConceptMatcher(entry.detect.dismisses) if entry.detect.dismisses else None
     if len(_compiled) > 2048:  # catalogues reloaded many times in one process
         _compiled.clear()
-    _compiled[id(entry)] = c = _Compiled(entry, groups, veto)
+    _compiled[id(entry)] = c = _Compiled(entry, groups, veto, duty)
     return c
+
+
+def dismissals(seq: Sequence[str]) -> list[int]:
+    """Positions in a stemmed unit where something is waved away (the shared grammar above)."""
+    return [i for i in range(len(seq)) if _dismisses_at(seq, i) and not _an_aim(seq, i)]
+
+
+def _dismisses_at(seq: Sequence[str], i: int) -> bool:
+    w = seq[i]
+    if w in _DISMISSIVE or any(tuple(seq[i : i + len(r)]) == r for r in _DISMISSIVE_RUNS):
+        return True
+    return w in _DENIALS and any(x in _WORRY for x in seq[i + 1 : i + 1 + DISMISS_REACH])
+
+
+def _an_aim(seq: Sequence[str], i: int) -> bool:
+    """The denial at ``i`` is what the design aims at ("so it doesn't", "to make sure
+    there's no"), not a dismissal ("so prompt injection isn't a concern" is one)."""
+    lo = max(0, i - 3)
+    return any(w in _AIMS for w in seq[lo:i]) or any(
+        seq[k] == "so" and seq[k + 1] in _SO_THAT for k in range(lo, i)
+    )
+
+
+def _dismissed(duty: ConceptMatcher, seq: Sequence[str]) -> bool:
+    """The unit names a duty and waves it away."""
+    terms = duty.find(seq)
+    if not terms:
+        return False
+    cues = dismissals(seq)
+    for m in terms:
+        if any(m.start - DISMISS_WINDOW <= p < m.end + DISMISS_WINDOW for p in cues):
+            return True
+        for j in range(max(0, m.start - DENIED_DUTY_REACH), m.start):
+            if seq[j] in _ABSENT and not _an_aim(seq, j):
+                return True
+    return False
 
 
 def _negated(seq: Sequence[str], start: int) -> bool:
@@ -85,9 +168,15 @@ def _negated(seq: Sequence[str], start: int) -> bool:
 
 
 def _left_out(seq: Sequence[str], start: int) -> bool:
-    """The veto term at ``start`` is left out or denied rather than stated."""
+    """The veto term at ``start`` is left out or denied rather than stated ("skip the ANN
+    step", "dont need to be calibrated", "you don't really have labels")."""
     window = seq[max(0, start - LEAVE_OUT_WINDOW) : start]
-    return any(w in _LEAVE_OUT for w in window) or (start > 0 and seq[start - 1] in _DENIED)
+    if any(w in _LEAVE_OUT for w in window):
+        return True
+    j = start - 1
+    while j >= 0 and seq[j] in _SOFTENERS:
+        j -= 1
+    return j >= 0 and j >= start - 3 and seq[j] in _DENIED
 
 
 def _asks(unit: Unit) -> bool:
@@ -100,10 +189,12 @@ def _unit_verdict(c: _Compiled, seq: Sequence[str]) -> int:
     """How many groups the unit satisfies, or -1 when it states the correct version."""
     if c.veto is not None and any(not _left_out(seq, m.start) for m in c.veto.find(seq)):
         return -1
-    key = c.groups[0].find(seq)
-    if key and all(_negated(seq, m.start) for m in key):
-        return -1
-    return sum(1 for g in c.groups if g.find(seq))
+    if c.duty is None:
+        key = c.groups[0].find(seq)
+        if key and all(_negated(seq, m.start) for m in key):
+            return -1
+    found = sum(1 for g in c.groups if g.find(seq))
+    return found + (c.duty is not None and _dismissed(c.duty, seq))
 
 
 def detect(
@@ -131,13 +222,21 @@ def detect(
             if asking[i]:
                 continue
             verdict = _unit_verdict(c, seq)
-            if verdict == len(c.groups):
+            if verdict == c.needed:
                 u = units[i]
                 hits[entry.id] = ClaimHit(entry.id, u.text, u.start, u.end, "terms")
                 break
-            if verdict >= 1 and verdict == len(c.groups) - 1 and not is_question(units[i]):
+            if (
+                verdict >= 1
+                and verdict == c.needed - 1
+                and not is_question(units[i])
+                and (c.duty is None or _dismissed(c.duty, seq))
+            ):
                 # one group short: the meaning may still make the claim, but not in a question
                 # ("Latency budget for the whole list?" asks, it claims nothing about averages)
+                # and never without the dismissal itself (sentence embeddings barely see a
+                # negation: "we need a calibrated p(click)" sits close to "calibration doesn't
+                # matter")
                 near.append((c, i))
     if use_meaning and near:
         _add_by_meaning(near, units, hits)
