@@ -10,7 +10,7 @@ from interviewer.rubrics.loader import get_problem, load_problems, load_rubrics
 from interviewer.rubrics.models import Criterion, Exemplars, Rubric
 from interviewer.session import leak, machine, policy
 from interviewer.session import state as st
-from interviewer.session.clarify import NOT_SPECIFIED, match_facts, offline_answer
+from interviewer.session.clarify import NOT_SPECIFIED, match_facts, offline_answer, rank_facts
 from interviewer.session.classify import classify, split_questions
 
 
@@ -322,6 +322,27 @@ def test_every_problem_answers_a_latency_question_or_says_unspecified(pid: str) 
         assert facts[0].topic in ("latency", "scale", "constraints", "infrastructure")
     unrelated = match_facts(("What's your favourite colour?",), problem)
     assert offline_answer(unrelated) == NOT_SPECIFIED
+
+
+def test_a_keyword_the_card_uses_for_several_facts_does_not_pick_the_fact() -> None:
+    """A word the card uses in its prompt or in several facts ("how many", the product's own
+    nouns) singles no fact out: it weighs a quarter of a distinctive keyword, and alone it does
+    not make a fact acceptable."""
+    from interviewer.session.clarify import shared_keywords
+
+    for pid in sorted(load_problems()):
+        problem = get_problem(pid)
+        shared = shared_keywords(problem)
+        assert len(shared) == len(problem.facts)
+        for fact, words in zip(problem.facts, shared, strict=True):
+            elsewhere = " ".join(
+                [problem.prompt, *(f.answer for f in problem.facts if f is not fact)]
+            )
+            for k in fact.keywords:
+                if k.lower() in elsewhere.lower().split():
+                    assert k in words, (pid, fact.id, k)
+    ranked = {m.fact.id: m for m in rank_facts("how many of them are there?", PROBLEM)}
+    assert not any(m.distinctive for m in ranked.values() if m.keyword_hits == ("how many",))
 
 
 # ---------------------------------------------------------------------- leak guard

@@ -49,6 +49,7 @@ class FactMatch:
     score: float
     keyword_hits: tuple[str, ...]
     similarity: float
+    distinctive: bool = False  # a keyword hit that only this fact of the card uses
 
 
 @lru_cache(maxsize=4096)
@@ -64,9 +65,37 @@ def keyword_hits(text: str, fact: Fact) -> list[str]:
     return [k for k in fact.keywords if _kw_pattern(k).search(text)]
 
 
-def _kw_score(hits: list[str]) -> float:
+# A keyword the card also uses elsewhere (in its prompt or in another fact: "advertisers",
+# "videos", "how many", "model") says little about which fact is asked for; it counts this much.
+SHARED_KEYWORD_WEIGHT = 0.25
+
+
+def _kw_score(hits: list[str] | tuple[str, ...], shared: frozenset[str] = frozenset()) -> float:
     # Multi-word keywords ("watch time") are stronger evidence than single words ("new").
-    return sum(1.0 + 0.5 * (len(k.split()) - 1) for k in hits)
+    return sum(
+        (1.0 + 0.5 * (len(k.split()) - 1)) * (SHARED_KEYWORD_WEIGHT if k in shared else 1.0)
+        for k in hits
+    )
+
+
+_shared_cache: dict[int, tuple[Problem, tuple[frozenset[str], ...]]] = {}
+
+
+def shared_keywords(problem: Problem) -> tuple[frozenset[str], ...]:
+    """Per fact, its keywords that also appear in the problem's prompt or another fact's texts
+    (so they do not single this fact out)."""
+    hit = _shared_cache.get(id(problem))
+    if hit is not None and hit[0] is problem:
+        return hit[1]
+    texts = [" ".join(fact_texts(f)) for f in problem.facts]
+    out = []
+    for i, fact in enumerate(problem.facts):
+        elsewhere = " ".join([problem.prompt, *texts[:i], *texts[i + 1 :]])
+        out.append(frozenset(k for k in fact.keywords if _kw_pattern(k).search(elsewhere)))
+    if len(_shared_cache) > 256:  # problems reloaded many times in one process
+        _shared_cache.clear()
+    _shared_cache[id(problem)] = (problem, tuple(out))
+    return tuple(out)
 
 
 def fact_texts(fact: Fact) -> list[str]:
@@ -102,16 +131,19 @@ def rank_facts(question: str, problem: Problem) -> list[FactMatch]:
         sims.append(float(flat[pos : pos + len(g)].max()))
         pos += len(g)
     out = []
+    shared = shared_keywords(problem)
     for i, fact in enumerate(problem.facts):
         hits = keyword_hits(question, fact)
         sim = float(np.round(sims[i], 4))  # rounding keeps ties stable across BLAS builds
-        out.append(FactMatch(fact, sim + 0.12 * min(_kw_score(hits), 3.0), tuple(hits), sim))
+        bonus = 0.12 * min(_kw_score(hits, shared[i]), 3.0)
+        own = any(k not in shared[i] for k in hits)
+        out.append(FactMatch(fact, sim + bonus, tuple(hits), sim, own))
     order = sorted(range(len(out)), key=lambda i: (-out[i].score, i))
     return [out[i] for i in order]
 
 
 def _accepted(m: FactMatch, runner_up: FactMatch | None = None) -> bool:
-    keyword_ok = bool(m.keyword_hits) and m.similarity >= KW_MIN_SIM
+    keyword_ok = m.distinctive and m.similarity >= KW_MIN_SIM
     clear = m.similarity >= CLEAR_SIM and (
         runner_up is None or m.similarity - runner_up.similarity >= CLEAR_MARGIN
     )
