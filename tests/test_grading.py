@@ -248,6 +248,49 @@ def test_keyword_stuffing_is_capped() -> None:
         assert g.score <= 1.0
 
 
+def test_stuffing_earns_nothing_by_construction_and_scales_never_cliffs() -> None:
+    """No stuffing guard: what commits to nothing earns nothing, in any form."""
+    pseudo = (
+        "We leverage GPU-accelerated ONNX quantization with canary rollouts behind a Redis "
+        "cache, shadow blue-green rollback via the model registry, sharded ANN indexes and "
+        "autoscaling for p99 latency, so the serving is fully optimised end to end."
+    )
+    # the same number of concepts spread over real explanations
+    prose = (
+        "We'd export the model to ONNX and quantize it, because CPU serving has to fit the "
+        "budget. It rolls out as a canary first. We keep the last model in the registry so a "
+        "rollback is one switch. Popular results sit in a Redis cache. The ANN index is "
+        "sharded by region. Autoscaling follows the QPS, and we watch p99 latency."
+    )
+    stuffed, real = grade("deployment", pseudo), grade("deployment", prose)
+    assert stuffed.score <= 1.0 and real.score >= 3.0
+    assert "keyword_stuffing" in stuffed.flags and "keyword_stuffing" not in real.flags
+    # tool names are not problem-specific items; "p99", "trade-offs", "leakage" are terms
+    tools = grade(
+        "data",
+        "Data: data lake, Kafka, Spark, Airflow, ETL, SMOTE, GDPR, PII, label noise, "
+        "leakage, trade-offs, p99.",
+    )
+    assert tools.score <= 1.0 and "keyword_stuffing" in tools.flags
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: fluent pseudo-prose whose verbs ('drives', 'handles') tie ten terms "
+    "together still commits, spread, and keeps 1.4; scaling each criterion's strength by the "
+    "committed share fixed it on the tune split but cost notes and outlines on holdout16",
+)
+def test_dense_buzzword_pseudo_prose_earns_at_most_one() -> None:
+    # a number inside a term ("two-tower", "top-k") and a leading "So" give no reason
+    dense = grade(
+        "modeling",
+        "So we leverage a two-tower retrieval backbone with a multi-task ranker and a "
+        "cross-encoder re-ranker, plus hard-negative mining, focal loss and LoRA fine-tuning. "
+        "A distilled ensemble with Bayesian search drives the top-k cascade end to end.",
+    )
+    assert dense.score <= 1.0
+
+
 def test_gibberish_scores_at_most_half() -> None:
     g = grade("features", "xkcd vbnm feature qwop zzzz hjkl bbbbb embedding glorp")
     assert "gibberish" in g.flags and g.score <= 0.5

@@ -1,6 +1,8 @@
 """Deterministic answer-quality guards. The grader never trusts the answer: instructions inside
-it are data to strip, not commands; empty, gibberish, stuffed, repeated or off-stage answers are
-capped whatever any model says about them.
+it are data to strip, not commands; empty, gibberish or repeated answers are flagged and capped
+whatever any model says about them. Keyword stuffing has no guard of its own: a run of terms
+commits to nothing and earns nothing by construction (commitment.py), and the offline grader
+scales every criterion by the share of concept words that commit (offline.score).
 """
 
 from __future__ import annotations
@@ -13,19 +15,6 @@ from interviewer.grading.text import Unit, split_units, stem, stems, tokens
 from interviewer.grading.vocab import FUNCTION_WORDS, vocabulary
 
 MIN_EXPLAINING_WORDS = 6
-MIN_STUFFED_CONCEPTS = 8
-STUFFED_PER_SENTENCE = 5  # distinct concepts per explaining sentence: stuffed whatever else
-DENSE_PER_SENTENCE = 4  # ... and from here, stuffed unless it gives a reason or a number
-_REASONING = re.compile(
-    r"\b(?:because|since|so\s+that|which\s+means|otherwise|instead\s+of"
-    r"|rather\s+than|if|unless|when|whenever|until)\b"
-    # a quantity, not part of a term such as "two-tower" or "top-k"
-    r"|(?<![-\w])(?:\d+(?:\.\d+)?|one|two|three|four|five|ten|twenty|hundred|thousand|million"
-    r"|billion|half|percent)(?![-\w])"
-    r"|(?<![-\w])to\s+(?:check|catch|get|avoid|make|keep|see|find|detect|know|measure|reduce|cut"
-    r"|stop|handle|learn|decide|compare|confirm|tell|limit|protect|save)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -118,11 +107,6 @@ def prepare(answer: str, max_chars: int) -> Prepared:
     return prep
 
 
-def function_word_ratio(text: str) -> float:
-    toks = tokens(text)
-    return sum(t in FUNCTION_WORDS for t in toks) / len(toks) if toks else 0.0
-
-
 def explaining_units(units: list[Unit]) -> int:
     """Units that read like an explanation: long enough and built with function words, which a
     list of buzzwords lacks."""
@@ -132,37 +116,6 @@ def explaining_units(units: list[Unit]) -> int:
         if len(toks) >= MIN_EXPLAINING_WORDS and sum(t in FUNCTION_WORDS for t in toks) >= 2:
             n += 1
     return n
-
-
-def keyword_stuffing(units: list[Unit], n_concepts: int, concept_tokens: int) -> bool:
-    """Many rubric concepts with little explanation around them."""
-    text = " ".join(u.text for u in units)
-    n_tokens = len(tokens(text))
-    if n_concepts < 4 or n_tokens == 0:
-        return False
-    fw = function_word_ratio(text)
-    density = concept_tokens / n_tokens
-    explaining = explaining_units(units)
-    if fw < 0.12:
-        return True
-    # One real sentence at most, dense with terms, and not built like speech (a short natural
-    # sentence that happens to name several concepts is not stuffing).
-    if explaining <= 1 and (n_concepts >= 5 or density > 0.4) and fw < 0.3:
-        return True
-    # Fluent-sounding but all terms: many concepts for each sentence that explains anything
-    # ("we leverage X-powered Y with Z behind W, A/B/C via D, ..."). Across the 600+ labelled
-    # answers, real ones with eight or more concepts name at most 2.2 per explaining sentence,
-    # shallow name-dropping about 3, lists and pseudo-prose 4.7 or more; from 4 on, a dense
-    # real answer still gives reasons or conditions ("because", "when drift crosses ...") or
-    # numbers, and pseudo-prose does not.
-    per_sentence = n_concepts / max(explaining, 1)
-    if n_concepts >= MIN_STUFFED_CONCEPTS and (
-        per_sentence >= STUFFED_PER_SENTENCE
-        or (per_sentence >= DENSE_PER_SENTENCE and not _REASONING.search(text))
-    ):
-        return True
-    # Prose-shaped but mostly terms: e.g. "we use X, Y, Z, W and V" repeated for each topic.
-    return density > 0.55 and fw < 0.25
 
 
 def thin(units: list[Unit]) -> bool:
