@@ -155,6 +155,10 @@ def test_two_turns_in_the_browser(server: AppServer, browser: Any, tmp_path: Pat
         page.page.locator("#answer-box textarea").fill("   ")
         page.page.locator("#send-btn").click()
         page.page.get_by_text("That message was empty").first.wait_for(timeout=30_000)
+        # A refused message goes back into the box, to be edited.
+        page.page.wait_for_function(
+            "() => document.querySelector('#answer-box textarea').value === '   '", timeout=30_000
+        )
         # Without a coach password the coach tab only explains how to enable it.
         page.page.get_by_role("tab", name="Coach").click()
         page.page.locator("#coach-disabled").get_by_text("INTERVIEWER_COACH_PASSWORD").wait_for(

@@ -324,10 +324,10 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             return _guard(ctx, token, "", exc)
 
     def send_message(user_token: Any, session_id: Any, message: Any) -> tuple[Any, ...]:
-        """One response per turn: ``turn_outputs`` and the answer box. The box is emptied in
-        the browser when the message leaves it, so this never writes to it on success (text
-        typed while the reply is on its way is kept); a refused message comes back into the
-        box so it can be edited."""
+        """One response per turn: ``turn_outputs`` and a refused message ("" when none). The
+        box is emptied in the browser when the message leaves it, and the page puts a refused
+        message back into it to be edited (``PUT_BACK_JS``); nothing else writes to it, so text
+        typed while the reply is on its way is kept."""
         token = ensure_token(user_token)
         sid = session_id if isinstance(session_id, str) else ""
         try:
@@ -349,7 +349,7 @@ def make_handlers(ctx: AppContext) -> dict[str, Any]:
             spoken = answer_meta(ctx, svc, user, sid, text)  # recordings behind this answer
             svc.respond(sid, text, user=user, **spoken)
             after = svc.get(sid, user=user)
-            return (*turn_outputs(ctx, token, view, after, earlier_known=known), gr.skip())
+            return (*turn_outputs(ctx, token, view, after, earlier_known=known), "")
         except Exception as exc:
             full = dict(zip(_OUTPUT_NAMES, _guard(ctx, token, sid, exc), strict=True))
             resync = f"error:{time.monotonic_ns()}"  # re-render the page as stored

@@ -45,6 +45,7 @@ class CandidateTab:
     confirm_no: gr.Button
     confirm_action: gr.Textbox
     pending: gr.Textbox  # the message on its way (the answer box is emptied at once)
+    kept: gr.Textbox  # a refused message, which the page puts back into the answer box
     api_start: gr.Button  # hidden: the API's direct start / next / end (no confirmation)
     api_next: gr.Button
     api_end: gr.Button
@@ -165,6 +166,7 @@ def build_candidate_tab(
                     "Send", variant="primary", scale=1, elem_id="send-btn", interactive=False
                 )
             pending = gr.Textbox(visible=False, elem_id="pending-message")
+            kept = gr.Textbox(visible=False, elem_id="kept-message")
             voice = reply_controls(mic)
             flow = gr.Markdown("", elem_id="flow-note")
             with gr.Row(elem_id="stage-controls"):
@@ -237,6 +239,7 @@ def build_candidate_tab(
         confirm_no,
         confirm_action,
         pending,
+        kept,
         api_start,
         api_next,
         api_end,
@@ -255,6 +258,11 @@ TAKE_MESSAGE_JS = """(m, chat) => {
     {role: "assistant", content: text("…")}] : chat;
   return ["", m, shown];
 }"""
+# After a turn, in the browser: a refused message goes back into the box to be edited; after
+# any other turn the box is left alone (undefined: no update), so what was typed while the reply
+# was on its way stays. The server never writes to the box itself: even a gr.skip() output
+# costs Gradio a new component and its config on every turn.
+PUT_BACK_JS = "(kept) => kept || undefined"
 PRINT_JS = "() => { window.print(); }"
 
 
@@ -308,7 +316,7 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
     )
     # A turn's processing runs in its handler's thread (ui.processing): one trip, not seven.
     send_io = dict(
-        **one_trip(h["send_message"], [*ids, tab.pending], [*tab.turn_outputs, tab.message]),
+        **one_trip(h["send_message"], [*ids, tab.pending], [*tab.turn_outputs, tab.kept]),
         trigger_mode="multiple",
         show_progress="hidden",
     )
@@ -321,6 +329,8 @@ def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
     }
     sent = tab.send.click(**take).then(**send_io, api_name="send_message")
     submitted = tab.message.submit(**take).then(**send_io, api_visibility="private")
+    for turn in (sent, submitted):
+        turn.then(None, [tab.kept], [tab.message], js=PUT_BACK_JS, queue=False)
     # A turn that changed more than the chat (finished, wrap-up, earlier stages folded).
     tab.page_key.change(
         h["show_page"], ids, tab.page_outputs, api_visibility="private", show_progress="hidden"
