@@ -299,6 +299,39 @@ def test_classification_paraphrases_with_embeddings(text: str, intent: str) -> N
     assert classify(text, context=ctx).intent == intent
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # small talk that borrows the product's words, with a question to the interviewer
+        (
+            "ha, my kid watches the same unboxing channel for hours on the TV app. "
+            "do you see a lot of that?",
+            "off_topic",
+        ),
+        ("side note, i block every ad on my phone lol. do you use a blocker too?", "off_topic"),
+        # a stuck candidate asking what is wanted is reframed, not sent back to the design
+        (
+            "sorry, blanking on features here, there are a million of them. "
+            "which ones do you want me to pick?",
+            "lost",
+        ),
+        # a question about the system is a clarifying question, whoever it is put to
+        ("how does the company judge success here, what do you report to leadership?", "clarify"),
+        ("do we have labels for the old videos? I'd want them for training.", "clarify"),
+    ],
+)
+def test_a_question_to_the_interviewer_in_a_message_without_design_is_an_aside(
+    text: str, intent: str
+) -> None:
+    ctx = f"{PROBLEM.title}. {PROBLEM.prompt}"
+
+    def answerable(qs: tuple[str, ...]) -> bool:
+        return bool(match_facts(qs, PROBLEM))
+
+    assert classify(text, context=ctx, answerable=answerable).intent == intent
+
+
 # ---------------------------------------------------------------------- clarification
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -280,11 +281,14 @@ def classify(
     vocabulary: frozenset[str] = frozenset(),
     use_embeddings: bool = True,
     open_floor: bool = False,
+    answerable: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> Classification:
     """Classify one candidate message. ``context`` is the current stage question and problem
     prompt (for the relevance check); ``vocabulary`` adds problem- and rubric-specific words;
     ``open_floor`` when the interviewer invited questions (requirements): a terse "latency?"
-    is then a question, elsewhere a hedged answer."""
+    is then a question, elsewhere a hedged answer. ``answerable`` says whether the problem's
+    facts answer some questions: a question the card answers is a clarifying question even when
+    it is put to the interviewer ("what numbers do you report upward?")."""
     clean = clean_text(text)
     if not words(clean) and not re.search(r"\d", clean):
         return Classification("empty", "no words" if not clean else "no readable words")
@@ -344,6 +348,9 @@ def classify(
         questions, _ = split_questions(clean, open_floor=open_floor)
         return Classification("off_topic", f"relevance {relevance:.2f}", questions=tuple(questions))
     questions, rest = split_questions(clean, open_floor=open_floor)
+    aside = _aside(clean, questions, hits, context) if use_embeddings else None
+    if aside is not None and not (answerable is not None and answerable(tuple(questions))):
+        return Classification(aside, "a question to the interviewer", questions=tuple(questions))
     if questions and len(words(rest)) >= MIN_ANSWER_WORDS:
         return Classification(
             "mixed", "questions and statements", tuple(questions), rest, wants_next=wants_next
@@ -351,6 +358,27 @@ def classify(
     if questions:
         return Classification("clarify", "question", tuple(questions), rest)
     return Classification("answer", "statement", answer_text=clean, wants_next=wants_next)
+
+
+# A question put to the interviewer as a person ("do you use one?", "is your team remote?")
+# in a message that names almost nothing of the problem and never says "we": small talk, however
+# many product words it borrows ("my daughter lives on the TV app, do you see a lot of that?").
+# Clarifying questions ask about the system ("do we have labels?"). A stuck candidate asks the
+# same way ("is this where I say it's ranking, or are you after something else?"): when the
+# question is close to the "lost" examples it is a plea for the question again, not chat.
+_TO_YOU = re.compile(r"\b(?:you|your|yours|yourself|y'all)\b", _FLAGS)
+_WE = re.compile(r"\b(?:we|our|ours|us|we're|we'd|we'll|we've)\b", _FLAGS)
+ASIDE_MAX_HITS = 2
+ASIDE_LOST_SIM = 0.33
+
+
+def _aside(text: str, questions: list[str], hits: int, context: str) -> Intent | None:
+    if not questions or hits > ASIDE_MAX_HITS or _WE.search(text):
+        return None
+    if not any(_TO_YOU.search(q) for q in questions):
+        return None
+    lost = max(_similarities(q, context, len(words(q)))[0].get("lost", 0.0) for q in questions)
+    return "lost" if lost >= ASIDE_LOST_SIM else "off_topic"
 
 
 CHATTER_MAX_WORDS = 45

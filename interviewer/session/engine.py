@@ -156,6 +156,7 @@ class Engine:
             context=context,
             vocabulary=self.vocabulary(problem, stage),
             open_floor=state.stage == "requirements",
+            answerable=lambda qs: bool(match_facts(qs, problem)),
         )
 
     def vocabulary(self, problem: Problem, stage: str) -> frozenset[str]:
