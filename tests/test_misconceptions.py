@@ -377,3 +377,22 @@ def test_a_duty_named_without_a_dismissal_is_never_a_claim_by_meaning() -> None:
     not reach the meaning path of an entry that needs it dismissed."""
     found = detect("For the ads auction we need calibrated click probabilities.", ENTRIES, R)
     assert "calibration_not_needed_for_auction" not in [h.misconception for h in found]
+
+
+def test_a_detector_with_nothing_to_find_is_a_clear_error() -> None:
+    from interviewer.rubrics.misconceptions import parse_misconception_source
+
+    src = """stage: data
+misconceptions:
+  - id: empty_detector
+    claim: Something wrong.
+    says: [something wrong]
+    detect:
+      none_of: [right]
+    challenge: What would you check?
+    correction: The right thing.
+    cite: 03-data.md#Label delay, noise and bias
+"""
+    model, errors = parse_misconception_source(src, "data.yaml")
+    assert model is None
+    assert any("all_of groups, dismisses terms or both" in e for e in errors), errors

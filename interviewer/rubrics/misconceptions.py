@@ -1,7 +1,8 @@
 """The misconception catalogue: common wrong claims, one YAML file per stage, coach-editable.
 
 Each entry says how to recognise the claim (``detect``: groups of terms that must all appear in
-one sentence or note line, and terms that mark the correct version; plus example wordings that
+one sentence or note line, or the duty a candidate waves away, heard through one dismissal
+grammar shared by every entry; terms that mark the correct version; plus example wordings that
 are matched by meaning), what the interviewer asks to take it up without giving the answer
 (``challenge``), the one-line correction the report gives, and the guide passage to read.
 Files live in ``rubrics/misconceptions/`` and are validated like rubrics (``file:line:``).
@@ -34,8 +35,8 @@ class Detector(_Strict):
         default_factory=list,
         description="for a claim that waves a duty away: terms naming the duty (feedback "
         "loops, calibration, a baseline); the sentence must name one and dismiss it in the "
-        "shared way every such entry uses (\"isn't really a worry\", \"no need for\", "
-        "\"there's no X\", \"overkill\"), so no entry lists its own dismissal phrases",
+        'shared way every such entry uses ("isn\'t really a worry", "no need for", '
+        '"there\'s no X", "overkill"), so no entry lists its own dismissal phrases',
     )
     none_of: list[Text] = Field(
         default_factory=list,
