@@ -6,8 +6,8 @@ import pytest
 
 from interviewer.grading.commitment import commitment, specific_words, technology_names
 from interviewer.grading.guards import prepare
+from interviewer.grading.names import name_words
 from interviewer.grading.text import Unit, tokens
-from interviewer.grading.vocab import name_words
 
 
 def _unit(text: str) -> Unit:

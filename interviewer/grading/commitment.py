@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from interviewer.grading.names import name_words
 from interviewer.grading.text import Unit, tokens
-from interviewer.grading.vocab import FUNCTION_WORDS, name_words
+from interviewer.grading.vocab import FUNCTION_WORDS
 
 # A quantity: digits (not inside a term such as "two-tower" or "top-k"), number words,
 # percentages, metric cut-offs ("@10"). A percentile alone ("p99 latency") names a measure,
@@ -153,7 +154,7 @@ _MID = re.compile(r"[a-z0-9,;(] $")
 
 def technology_names(text: str) -> set[str]:
     """The words of ``text`` that name a tool, library, method or acronym rather than a thing
-    of the problem: words the guide itself writes as names (``vocab.name_words``: "Kafka",
+    of the problem: words the guide itself writes as names (``names.name_words``: "Kafka",
     "SMOTE", "GDPR", "XGBoost", "Redis"), and words the guide never writes in lower case that
     the text writes as a name ("Airflow", "TensorRT", "word2vec"). Lower-cased."""
     names, plain = name_words()
