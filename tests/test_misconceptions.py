@@ -396,3 +396,21 @@ misconceptions:
     model, errors = parse_misconception_source(src, "data.yaml")
     assert model is None
     assert any("all_of groups, dismisses terms or both" in e for e in errors), errors
+
+
+def test_a_claim_about_another_stage_is_said_in_one_clause() -> None:
+    """Outside its own stage an entry needs its parts within a few words of each other: a data
+    answer that logs suggestions and, a dozen words later, counts clicks claims nothing about
+    how PYMK is judged; the claim said in one clause is heard in any stage."""
+    assert stage_of("pymk_success_is_clicks") == "framing"
+    said = "Success for people you may know is the click-through rate on suggestions."
+    spread = (
+        "For the suggestions we log every impression with its position and the surface it was "
+        "on, and later we count the clicks per viewer."
+    )
+    for stage in ("framing", "data"):
+        hits = [h.misconception for h in detect(said, ENTRIES, R, stage=stage)]
+        assert "pymk_success_is_clicks" in hits
+    assert "pymk_success_is_clicks" not in [
+        h.misconception for h in detect(spread, ENTRIES, R, stage="data")
+    ]

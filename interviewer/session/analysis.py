@@ -96,7 +96,7 @@ def analyse(
                     quote = str(c.get("evidence") or "")
                     out.covered.setdefault(s, {})[c["id"]] = Evidence(int(c["score"]), quote)
     if detect_claims and catalogue:
-        out.claims = detect(text, catalogue, problem.problem_family)
+        out.claims = detect(text, catalogue, problem.problem_family, stage=stage)
     return out
 
 

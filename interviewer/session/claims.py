@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from interviewer.grading.commitment import is_question
 from interviewer.grading.concepts import ConceptMatcher
 from interviewer.grading.text import Unit, split_units, stems
-from interviewer.rubrics.misconceptions import Misconception
+from interviewer.rubrics.misconceptions import Misconception, stage_of
 from interviewer.session.questions import is_question as asks_by_form
 
 # Words that, within NEGATION_WINDOW tokens before the key term, mean the candidate rejects
@@ -86,6 +86,7 @@ _SO_THAT = frozenset(stems("that it they"))  # "so that", "so it doesn't": an ai
 DISMISS_REACH = 4  # words from a denial to its worry word
 DISMISS_WINDOW = 8  # words between the duty's term and the dismissal, either side
 DENIED_DUTY_REACH = 3  # "there's no feedback loop": a denial this close before the term
+PASSING_REACH = 8  # words spanned by the parts of a claim about another stage's topic
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def _asks(unit: Unit) -> bool:
     return asks_by_form(text) or asks_by_form(_JOINER.sub("", text, count=1))
 
 
-def _unit_verdict(c: _Compiled, seq: Sequence[str]) -> int:
+def _unit_verdict(c: _Compiled, seq: Sequence[str], reach: int | None = None) -> int:
     """How many groups the unit satisfies, or -1 when it states the correct version."""
     if c.veto is not None and any(not _left_out(seq, m.start) for m in c.veto.find(seq)):
         return -1
@@ -193,8 +194,20 @@ def _unit_verdict(c: _Compiled, seq: Sequence[str]) -> int:
         key = c.groups[0].find(seq)
         if key and all(_negated(seq, m.start) for m in key):
             return -1
-    found = sum(1 for g in c.groups if g.find(seq))
+    found = _together([[m.start for m in g.find(seq)] for g in c.groups], reach)
     return found + (c.duty is not None and _dismissed(c.duty, seq))
+
+
+def _together(starts: list[list[int]], reach: int | None) -> int:
+    """How many groups have a term in the unit, or, with ``reach``, the most groups whose
+    terms start within ``reach`` words of each other."""
+    if reach is None:
+        return sum(1 for ps in starts if ps)
+    marks = sorted((p, g) for g, ps in enumerate(starts) for p in ps)
+    best = 0
+    for i, (p, _) in enumerate(marks):
+        best = max(best, len({g for q, g in marks[i:] if q - p <= reach}))
+    return best
 
 
 def detect(
@@ -202,10 +215,12 @@ def detect(
     entries: Iterable[Misconception],
     family: str,
     *,
+    stage: str = "",
     use_meaning: bool = True,
     units: list[Unit] | None = None,
 ) -> list[ClaimHit]:
-    """Claims made in ``text``: at most one hit per entry, in the order of the message."""
+    """Claims made in ``text``: at most one hit per entry, in the order of the message.
+    ``stage`` is the stage the message answers (entries of other stages need PASSING_REACH)."""
     chosen = [e for e in entries if family in e.families]
     if not chosen:
         return []
@@ -218,10 +233,15 @@ def detect(
     hits: dict[str, ClaimHit] = {}
     for entry in chosen:
         c = _compile(entry)
+        # A claim about another stage's topic, made in passing, is said in one clause: its
+        # parts must sit within PASSING_REACH words (a unit naming a click in one line and a
+        # suggestion in the next claims nothing about either).
+        own = stage_of(entry.id)
+        reach = PASSING_REACH if stage and own and own != stage else None
         for i, seq in enumerate(seqs):
             if asking[i]:
                 continue
-            verdict = _unit_verdict(c, seq)
+            verdict = _unit_verdict(c, seq, reach)
             if verdict == c.needed:
                 u = units[i]
                 hits[entry.id] = ClaimHit(entry.id, u.text, u.start, u.end, "terms")
