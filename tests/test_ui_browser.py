@@ -159,6 +159,18 @@ def test_two_turns_in_the_browser(server: AppServer, browser: Any, tmp_path: Pat
         page.page.wait_for_function(
             "() => document.querySelector('#answer-box textarea').value === '   '", timeout=30_000
         )
+        # Candidates never see the coach tab: it shows only on a page opened with ?coach.
+        assert page.page.get_by_role("tab", name="History").count() == 1
+        assert page.page.get_by_role("tab", name="Coach").count() == 0
+        assert page.external == [], f"the page fetched external resources: {page.external}"
+    finally:
+        page.close()
+
+
+def test_coach_tab_only_with_the_url_parameter(server: AppServer, browser: Any) -> None:
+    page = Page(browser, server.url + "?coach=1")
+    try:
+        page.open()
         # Without a coach password the coach tab only explains how to enable it.
         page.page.get_by_role("tab", name="Coach").click()
         page.page.locator("#coach-disabled").get_by_text("INTERVIEWER_COACH_PASSWORD").wait_for(

@@ -7,6 +7,7 @@ import re
 import shutil
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -182,6 +183,21 @@ def test_save_refuses_invalid_and_keeps_backups(dirs: RubricDirs) -> None:
 def test_backup_names_are_flat_and_timestamped() -> None:
     name = backup_name("problems/feed-ranking.yaml")
     assert re.fullmatch(r"problems__feed-ranking\.\d{8}T\d{12}Z\.yaml", name)
+
+
+# ------------------------------------------------------------------------------ coach tab
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"), [("coach=1", True), ("coach", True), ("", False), ("x=coach", False)]
+)
+def test_coach_tab_shows_only_with_the_url_parameter(query: str, shown: bool) -> None:
+    from starlette.datastructures import QueryParams
+
+    from ui.coach import show_coach_tab
+
+    request: Any = SimpleNamespace(query_params=QueryParams(query))
+    assert show_coach_tab(request).visible is shown
 
 
 # ------------------------------------------------------------------------------ rendering

@@ -21,7 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 import gradio as gr  # noqa: E402
 
 from ui.candidate_view import build_candidate_tab, wire_candidate_tab  # noqa: E402
-from ui.coach import build_coach_tab  # noqa: E402
+from ui.coach import build_coach_tab, show_coach_tab  # noqa: E402
 from ui.context import AppContext  # noqa: E402
 from ui.history import build_history_tab, wire_history_tab  # noqa: E402
 from ui.identity import configured_secret  # noqa: E402
@@ -81,7 +81,8 @@ def build_app(
                 cand = build_candidate_tab(ctx, user_state, session_state)
             with gr.Tab("History", id="history") as history_tab:
                 hist = build_history_tab()
-            with gr.Tab("Coach", id="coach"):
+            # Hidden from candidates; a page opened with ?coach shows it (ui.coach.show_coach_tab).
+            with gr.Tab("Coach", id="coach", visible=False) as coach_tab:
                 build_coach_tab(ctx, user_state)
         handlers = wire_candidate_tab(ctx, cand)
         wire_history_tab(ctx, hist, cand, tabs, history_tab, handlers)
@@ -92,6 +93,8 @@ def build_app(
             cand.outputs,
             api_visibility="private",
         )
+        # Not queued: it only reads the page's URL, so it never waits behind interview turns.
+        demo.load(show_coach_tab, None, coach_tab, api_visibility="private", queue=False)
     demo.queue(default_concurrency_limit=None)  # bounded by launch(max_threads=...)
     return demo
 

@@ -30,6 +30,15 @@ DISABLED = (
     "`interviewer serve`; this tab then asks for it."
 )
 LOCKED = "Locked: enter the coach password first."
+COACH_PARAM = "coach"  # a page opened with ?coach=1 (any value) shows the tab
+
+
+def show_coach_tab(request: gr.Request) -> Any:
+    """Page load: the coach tab only on a page opened with ``?coach``, so candidates never see
+    it. Showing it grants nothing: unlocking needs the password, and every handler checks the
+    server-side unlock."""
+    params = getattr(request, "query_params", None) or {}
+    return gr.Tab(visible=COACH_PARAM in params)
 
 
 def password_of(settings: Any) -> str | None:
