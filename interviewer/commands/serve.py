@@ -11,7 +11,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "serve",
         help="start the Gradio app",
-        description="Start the Gradio app (candidate tab, history, coach tab).",
+        description=(
+            "Start the Gradio app: the interview and history tabs; coaches open the page with "
+            "?coach=1 for the coach tab (unlocked with INTERVIEWER_COACH_PASSWORD)."
+        ),
         epilog="example: interviewer serve --port 7860",
     )
     p.add_argument("--host", help="bind address (default: settings, 127.0.0.1)")
