@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-15 (the ``tune`` split), never on the held-out ``holdout16``.
+holdout1-16 (the ``tune`` split), never on the held-out ``holdout17``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 

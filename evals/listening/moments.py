@@ -1,6 +1,6 @@
 """Labelled interview moments: a problem, the conversation so far, the candidate's message, and
 what a good interviewer does next. Sets are written blind and committed before anything runs on
-them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind5`` the newest."""
+them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind6`` the newest."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ SETS: dict[str, tuple[str, ...]] = {
     "blind3": ("blind3-a.jsonl", "blind3-b.jsonl"),
     "blind4": ("blind4-a.jsonl", "blind4-b.jsonl"),
     "blind5": ("blind5-a.jsonl", "blind5-b.jsonl"),
+    "blind6": ("blind6-a.jsonl", "blind6-b.jsonl"),
 }
-NEWEST = "blind5"
+NEWEST = "blind6"
 
 Category = Literal[
     "covered",
