@@ -121,3 +121,20 @@ def test_handlers_check_the_token_not_a_flag(
         assert handlers["coach_save"](forged, "data.yaml", "x", "")[0] == coach.LOCKED
     handlers["coach_lock"](token)
     assert handlers["coach_validate"](token, "data.yaml", "x") == coach.LOCKED
+
+
+def test_unlock_answers_in_the_status_line_not_a_toast(
+    handlers: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A toast for a wrong password stayed on screen after the right one unlocked the tab: the
+    outcome of every attempt (wrong, throttled, right) is the status line alone."""
+    import ui.coach as coach
+
+    toasts: list[str] = []
+    monkeypatch.setattr(coach.gr, "Warning", lambda message, *a, **k: toasts.append(message))
+    monkeypatch.setattr(coach.rf, "list_files", lambda dirs: ["data.yaml"])
+    request: Any = SimpleNamespace(client=SimpleNamespace(host="127.0.0.1"))
+    token = new_token()
+    assert handlers["coach_unlock"](token, "wrong", request)[1] == "Wrong password."
+    assert handlers["coach_unlock"](token, "s3cret", request)[1].startswith("Too many")
+    assert toasts == []

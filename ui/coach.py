@@ -97,9 +97,10 @@ def make_handlers(
     def coach_unlock(user_token: Any, attempt: Any, request: gr.Request) -> tuple[Any, ...]:
         token = ensure_token(user_token)
         client = _client(request)
+        # The outcome is the status line under the password box, not a toast: a toast for a
+        # wrong password stayed on screen after the right one unlocked the tab.
         refused = throttle.admit(client)
         if refused is not None:
-            gr.Warning(refused)
             return locked_outputs(token, refused)
         given = attempt.encode("utf-8", "replace") if isinstance(attempt, str) else b""
         if hmac.compare_digest(given, expected):
@@ -114,7 +115,6 @@ def make_handlers(
                 "",
             )
         throttle.failed(client)
-        gr.Warning("Wrong coach password.")
         return locked_outputs(token, "Wrong password.")
 
     def coach_lock(user_token: Any) -> tuple[Any, ...]:
