@@ -368,3 +368,27 @@ def test_bad_calibration_is_refused(tmp_path: Path) -> None:
 def test_unknown_stage_suggests() -> None:
     with pytest.raises(UnknownIdError, match="did you mean 'modeling'"):
         grade("modelling", "text")
+
+
+def test_a_note_label_names_the_concept_it_abbreviates() -> None:
+    """ "online:" heads a line of online metrics the way "online metrics:" would; a label that
+    could stand for several criteria of the stage ("data:" in the data stage) names none."""
+    from interviewer.grading.guards import prepare
+    from interviewer.grading.index import rubric_index
+    from interviewer.grading.offline import _labelled_topics
+
+    search = get_problem("semantic-document-search")
+    notes = (
+        "offline: NDCG@10 on the 20k graded judgments\n"
+        "online: share of searches ending in a click with dwell > 30s, reformulation rate"
+    )
+    g = grade("evaluation", notes, search)
+    online = next(c for c in g.criteria if c.id == "online_metrics")
+    assert online.evidence.startswith("online:") and online.score >= 2
+    unlabelled = notes.replace("online:", "also:")
+    plain = grade("evaluation", unlabelled, search).criteria
+    assert next(c for c in plain if c.id == "online_metrics").score < 2
+    index = rubric_index(get_rubric("data"))
+    sources = prepare("data: clickstream, judgments and query logs", 4000)
+    assert list(_labelled_topics(sources, index)[0]) == ["data_sources"]
+    assert _labelled_topics(prepare("misc: clickstream, judgments and logs", 4000), index) == [{}]

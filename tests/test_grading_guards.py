@@ -130,6 +130,12 @@ def test_thin_needs_three_explaining_sentences() -> None:
 def test_a_hard_wrapped_sentence_stays_one_sentence_and_lists_still_split() -> None:
     wrapped = "We join clicks to impressions by id,\nthen drop bots and\nlabel a click as positive."
     assert [u.text for u in split_units(wrapped)] == [wrapped]
+    # A lower-case line that opens with a short label is a new note line, not a wrapped one.
+    notes = "offline: ndcg@10 on graded judgments\nonline: dwell > 30s,\nreformulation rate"
+    assert [u.text for u in split_units(notes)] == [
+        "offline: ndcg@10 on graded judgments",
+        "online: dwell > 30s,\nreformulation rate",
+    ]
     listing = "Signals:\n- watch time\n- likes\nLatency\nThroughput"
     assert [u.text for u in split_units(listing)] == [
         "Signals:",

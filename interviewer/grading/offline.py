@@ -8,6 +8,7 @@ stage-level guard decisions with :class:`OfflineParams` (tuned on the dev + test
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -171,9 +172,12 @@ def extract(
     # What a sentence shares with every criterion (the problem's domain, the stage's topic) is
     # not evidence for any one of them: ``rel`` keeps what is specific to the criterion.
     baseline = np.mean(pos_all, axis=0)
+    labelled = _labelled_topics(prep, index)
     for c, pos in zip(index.criteria, pos_all, strict=True):
         neg = (vecs @ c.neg.T).max(axis=1) if len(c.neg) else np.zeros(len(vecs))
-        per_unit = [c.matcher.distinct(s) for s in unit_stems]
+        per_unit = [
+            {**c.matcher.distinct(s), **labelled[j].get(c.id, {})} for j, s in enumerate(unit_stems)
+        ]
         distinct: dict[tuple[str, ...], str] = {}
         best: dict[str, float] = {}
         for d, k in zip(per_unit, commit, strict=True):
@@ -208,6 +212,42 @@ def extract(
         [is_question(u) for u in prep.units],
         loose / total if total else 0.0,
     )
+
+
+# The word a note label leaves out: "online:" is "online metrics:", "loss:" is "loss function:".
+_KIND_WORDS = frozenset(stems("metric metrics features sources function budget cadence store"))
+_LABEL = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?([A-Za-z][A-Za-z /&-]{1,30}?)\s*:\s+\S")
+
+
+def _labelled_topics(
+    prep: Prepared, index: RubricIndex
+) -> list[dict[str, dict[tuple[str, ...], str]]]:
+    """Per unit, the criterion concepts its note label abbreviates: "online: dwell > 30s,
+    reformulation rate" is about online metrics the way "online metrics: ..." is. A label of one
+    or two words stands for the concept it makes with a kind word ("online" + "metric"), when
+    such a concept belongs to one criterion of this stage only; an ambiguous label stands for
+    nothing."""
+    out: list[dict[str, dict[tuple[str, ...], str]]] = []
+    for u in prep.units:
+        found: dict[str, dict[tuple[str, ...], str]] = {}
+        # Every line of the unit (hard-wrapped note lines are read as one unit) and its parent.
+        for line in [*u.text.splitlines(), u.parent]:
+            m = _LABEL.match(line)
+            label = tuple(stems(m.group(1))) if m else ()
+            if not 1 <= len(label) <= 2:
+                continue
+            means: dict[str, dict[tuple[str, ...], str]] = {}
+            for c in index.criteria:
+                for concept in c.matcher.concepts:
+                    key = tuple(stems(concept))
+                    if key[:-1] == label and key[-1] in _KIND_WORDS:
+                        means[c.id] = {key: concept}
+                        break
+            if len(means) == 1:
+                for cid, concept_of in means.items():
+                    found.setdefault(cid, {}).update(concept_of)
+        out.append(found)
+    return out
 
 
 # A unit that names none of a criterion's concepts may still be quoted for it, when it is this

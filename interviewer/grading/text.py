@@ -12,10 +12,15 @@ from functools import lru_cache
 
 # Sentence ends, line breaks and bullets; semicolons separate clauses people speak as sentences.
 # A line break followed by a lower-case word is a hard wrap inside a sentence, not a break
-# (pasted or typed text wrapped at a fixed width would otherwise become one "sentence" a line).
+# (pasted or typed text wrapped at a fixed width would otherwise become one "sentence" a line),
+# unless the line opens with a note label.
 _BULLET = r"(?:[-*•]|\d{1,2}[.)])\s+"
+# A lower-case line that opens with a short label ("online: dwell > 30s ...") is a new note
+# line, not a wrapped one.
+_LABELLED_LINE = r"(?=[a-z][a-z0-9 /&-]{0,30}:\s)"
 _BREAK = re.compile(
-    rf"(?<=[.!?;])[\"')\]]*\s+(?:{_BULLET})?|\s*\n\s*(?:{_BULLET}|(?![a-z]))|^\s*{_BULLET}"
+    rf"(?<=[.!?;])[\"')\]]*\s+(?:{_BULLET})?|\s*\n\s*(?:{_BULLET}|(?![a-z])|{_LABELLED_LINE})"
+    rf"|^\s*{_BULLET}"
 )
 # Where a long sentence may be split into clauses (kept short so the embedder sees one idea).
 _CLAUSE = re.compile(
