@@ -8,7 +8,6 @@ stage-level guard decisions with :class:`OfflineParams` (tuned on the dev + test
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from interviewer.grading.commitment import commitment, is_question
 from interviewer.grading.guards import Prepared, thin
 from interviewer.grading.index import RubricIndex
 from interviewer.grading.stage_model import get_stage_model
-from interviewer.grading.text import Unit, stems, tokens
+from interviewer.grading.text import Unit, note_label, stems, tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -216,7 +215,25 @@ def extract(
 
 # The word a note label leaves out: "online:" is "online metrics:", "loss:" is "loss function:".
 _KIND_WORDS = frozenset(stems("metric metrics features sources function budget cadence store"))
-_LABEL = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?([A-Za-z][A-Za-z /&-]{1,30}?)\s*:\s+\S")
+_label_maps: dict[int, tuple[RubricIndex, dict[tuple[str, ...], dict[str, dict]]]] = {}
+
+
+def _label_map(index: RubricIndex) -> dict[tuple[str, ...], dict[str, dict[tuple[str, ...], str]]]:
+    """Per label (stems), the criteria whose concept it makes with a kind word, built once per
+    rubric index (the grader's hot path reads it for every labelled note line)."""
+    hit = _label_maps.get(id(index))
+    if hit is not None and hit[0] is index:
+        return hit[1]
+    out: dict[tuple[str, ...], dict[str, dict[tuple[str, ...], str]]] = {}
+    for c in index.criteria:
+        for concept in c.matcher.concepts:
+            key = tuple(stems(concept))
+            if len(key) >= 2 and key[-1] in _KIND_WORDS:
+                out.setdefault(key[:-1], {}).setdefault(c.id, {key: concept})
+    if len(_label_maps) > 256:
+        _label_maps.clear()
+    _label_maps[id(index)] = (index, out)
+    return out
 
 
 def _labelled_topics(
@@ -227,22 +244,14 @@ def _labelled_topics(
     or two words stands for the concept it makes with a kind word ("online" + "metric"), when
     such a concept belongs to one criterion of this stage only; an ambiguous label stands for
     nothing."""
+    labels = _label_map(index)
     out: list[dict[str, dict[tuple[str, ...], str]]] = []
     for u in prep.units:
         found: dict[str, dict[tuple[str, ...], str]] = {}
         # Every line of the unit (hard-wrapped note lines are read as one unit) and its parent.
         for line in [*u.text.splitlines(), u.parent]:
-            m = _LABEL.match(line)
-            label = tuple(stems(m.group(1))) if m else ()
-            if not 1 <= len(label) <= 2:
-                continue
-            means: dict[str, dict[tuple[str, ...], str]] = {}
-            for c in index.criteria:
-                for concept in c.matcher.concepts:
-                    key = tuple(stems(concept))
-                    if key[:-1] == label and key[-1] in _KIND_WORDS:
-                        means[c.id] = {key: concept}
-                        break
+            label = tuple(stems(note_label(line)))
+            means = labels.get(label, {}) if 1 <= len(label) <= 2 else {}
             if len(means) == 1:
                 for cid, concept_of in means.items():
                     found.setdefault(cid, {}).update(concept_of)

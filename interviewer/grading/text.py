@@ -15,9 +15,11 @@ from functools import lru_cache
 # (pasted or typed text wrapped at a fixed width would otherwise become one "sentence" a line),
 # unless the line opens with a note label.
 _BULLET = r"(?:[-*•]|\d{1,2}[.)])\s+"
-# A lower-case line that opens with a short label ("online: dwell > 30s ...") is a new note
-# line, not a wrapped one.
-_LABELLED_LINE = r"(?=[a-z][a-z0-9 /&-]{0,30}:\s)"
+# A note line's label: a few words before a colon ("online: dwell > 30s", "- loss: logloss").
+# A lower-case line that opens with one is a new note line, not a wrapped one.
+_LABEL_BODY = r"[a-z0-9 /&-]{0,30}?"
+_LABELLED_LINE = rf"(?=[a-z]{_LABEL_BODY}:\s)"
+_NOTE_LABEL = re.compile(rf"^\s*(?:{_BULLET})?([a-z]{_LABEL_BODY})\s*:\s+\S", re.IGNORECASE)
 _BREAK = re.compile(
     rf"(?<=[.!?;])[\"')\]]*\s+(?:{_BULLET})?|\s*\n\s*(?:{_BULLET}|(?![a-z])|{_LABELLED_LINE})"
     rf"|^\s*{_BULLET}"
@@ -203,6 +205,12 @@ def stem(word: str) -> str:
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "lsz":  # "stopp(ing)" -> "stop"
         w = w[:-1]
     return w
+
+
+def note_label(line: str) -> str:
+    """The label a note line opens with ("online" for "online: dwell > 30s"), or ""."""
+    m = _NOTE_LABEL.match(line)
+    return m.group(1).strip() if m else ""
 
 
 def stems(text: str) -> list[str]:
