@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from interviewer.session.questions import HEDGED, sentences, split_questions, words
@@ -216,6 +216,7 @@ PROTOTYPE_MIN_SIM = {
 }
 PROTOTYPE_MAX_WORDS = 20
 MIN_ANSWER_WORDS = 6  # statement words a mixed message needs to count as an answer as well
+ANSWER_AROUND_ATTEMPT_WORDS = 10  # words an answer needs around a set-aside attempt
 # Relevance to the stage/problem below this is off-topic even without small-talk cues. Low on
 # purpose: a short on-topic hedge ("the time, I guess?") shares few words with the question.
 OFF_TOPIC_MAX_SIM = 0.12
@@ -261,12 +262,27 @@ def _any(rules: list[re.Pattern[str]], text: str) -> bool:
     return any(r.search(text) for r in rules)
 
 
-def _instructs_grader(text: str) -> bool:
-    """The grader's injection detection (markup blocks, notes to whoever scores, role-play,
-    claimed approvals...): the same definition for a chat message as for a graded answer."""
+def _outside_attempts(text: str) -> str | None:
+    """``text`` without what the grader's injection detection sets aside (markup blocks,
+    notes to whoever scores, role-play, claimed approvals...: the same definition for a chat
+    message as for a graded answer), or None when it sets nothing aside."""
     from interviewer.grading.injection import injection_spans
 
-    return bool(injection_spans(text)[1])
+    masked, spans = injection_spans(text)
+    if not spans:
+        return None
+    kept, pos = [], 0
+    for a, b in spans:
+        kept.append(masked[pos:a])
+        pos = b
+    kept.append(masked[pos:])
+    return " ".join(" ".join(kept).split())
+
+
+def _carries_answer(text: str, vocabulary: frozenset[str]) -> bool:
+    """Enough of an answer to stand on its own: ANSWER_AROUND_ATTEMPT_WORDS words naming at
+    least two of the problem's or the interview's words."""
+    return len(words(text)) >= ANSWER_AROUND_ATTEMPT_WORDS and _domain_hits(text, vocabulary) >= 2
 
 
 def _domain_hits(text: str, extra: frozenset[str]) -> int:
@@ -282,6 +298,7 @@ def classify(
     use_embeddings: bool = True,
     open_floor: bool = False,
     answerable: Callable[[tuple[str, ...]], bool] | None = None,
+    _set_aside: bool = False,
 ) -> Classification:
     """Classify one candidate message. ``context`` is the current stage question and problem
     prompt (for the relevance check); ``vocabulary`` adds problem- and rubric-specific words;
@@ -301,7 +318,26 @@ def classify(
     )
     # A short request for the answer or a score is that, not an attempt on the grader (the
     # learned detector reads both as "asking for what it should not give"); both get nothing.
-    if _instructs_grader(clean) and not (asks and n_words <= 15):
+    # A message is an injection when nothing of an answer is left once the attempt is set
+    # aside. An answer around it is classified without it (the grader sets the same sentences
+    # aside, so they earn nothing): a misread sentence ("I'd score each eligible post and take
+    # the top 25") never costs an honest answer, and an attempt never earns a refusal's
+    # attention instead of the answer's follow-up.
+    rest = _outside_attempts(clean) if not (asks and n_words <= 15) else None
+    if rest is not None:
+        if _set_aside or not _carries_answer(rest, vocabulary):
+            return Classification("injection", "rule")
+        inner = classify(
+            rest,
+            context=context,
+            vocabulary=vocabulary,
+            use_embeddings=use_embeddings,
+            open_floor=open_floor,
+            answerable=answerable,
+            _set_aside=True,
+        )
+        if inner.intent in ("answer", "mixed", "clarify"):
+            return replace(inner, flags=(*inner.flags, "attempt_set_aside"))
         return Classification("injection", "rule")
     if _any(END_RULES, clean) and len(words(clean)) <= 12:
         return Classification("end", "rule")
