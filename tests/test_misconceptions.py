@@ -414,3 +414,37 @@ def test_a_claim_about_another_stage_is_said_in_one_clause() -> None:
     assert "pymk_success_is_clicks" not in [
         h.misconception for h in detect(spread, ENTRIES, R, stage="data")
     ]
+
+
+def test_a_veto_term_waved_away_does_not_mark_the_correct_version() -> None:
+    """"time" marks a time-based split only when the candidate keeps it; waved away in the
+    shared dismissal grammar right after it, the random split stands."""
+    waved = "Then a random 80/10/10 split over the pairs, time doesn't matter much here."
+    assert "random_split_time_ordered" in [
+        h.misconception for h in detect(waved, ENTRIES, R, stage="data")
+    ]
+    kept = "Then a random 80/10/10 split over the pairs, no: time matters here, split by day."
+    assert "random_split_time_ordered" not in [
+        h.misconception for h in detect(kept, ENTRIES, R, stage="data")
+    ]
+
+
+def test_a_word_of_absence_denies_what_it_stands_before() -> None:
+    """'resolved-without-human rate, guardrails CSAT' denies the human, not the guardrails."""
+    listed = "primary = resolved-without-human rate, guardrails CSAT, escalation rate and cost"
+    assert [h.misconception for h in detect(listed, ENTRIES, "rag", stage="evaluation")] == []
+    denied = "No guardrails in the test, the resolution rate is the only number we watch."
+    assert "no_guardrail_metrics" in [
+        h.misconception for h in detect(denied, ENTRIES, "rag", stage="evaluation")
+    ]
+
+
+def test_words_and_meaning_must_agree() -> None:
+    """Every group's words are there, but an exploration holdout of live traffic means nothing
+    like a random train/test split: the words alone would challenge it, words and meaning
+    together do not."""
+    text = "keep a small random holdout of would-be declines approved so they get labels"
+    by_words = detect(text, ENTRIES, "classification", stage="data", use_meaning=False)
+    assert "random_split_time_ordered" in [h.misconception for h in by_words]
+    both = detect(text, ENTRIES, "classification", stage="data")
+    assert "random_split_time_ordered" not in [h.misconception for h in both]
