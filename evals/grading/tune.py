@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-16 (the ``tune`` split), never on the held-out ``holdout17``.
+holdout1-17 (the ``tune`` split), never on the held-out ``holdout18``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 
