@@ -106,3 +106,26 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     again = StageModel.load(path)
     assert again.stages == model.stages and again.fingerprint == model.fingerprint
     np.testing.assert_array_equal(again.coef, model.coef)
+
+
+def test_candidate_text_comes_only_from_tuning_sets() -> None:
+    """The held-out grading split and the newest listening set never train the classifier, so
+    their off-stage figures stay honest; off-stage answers teach the stage they are about."""
+    from evals.grading.score import load
+    from evals.listening.moments import NEWEST, SETS, load_set
+    from interviewer.grading.stage_model import candidate_texts
+    from interviewer.grading.text import split_units
+
+    def units_of(texts: list[str]) -> set[str]:
+        return {u.text for t in texts for u in split_units(t)}
+
+    pairs = candidate_texts()
+    units = {t for t, _ in pairs}
+    tuning = [r["answer"] for r in load("tune")]
+    tuning += [m.message for name in SETS if name != NEWEST for m in load_set(name)]
+    fresh = units_of([r["answer"] for r in load("holdout")] + [m.message for m in load_set(NEWEST)])
+    only_fresh = fresh - units_of(tuning)
+    assert units and only_fresh and not units & only_fresh
+    off = next(r for r in load("tune") if r["kind"] == "off_stage" and r.get("about"))
+    first = split_units(off["answer"])[0].text
+    assert (first, off["about"]) in pairs

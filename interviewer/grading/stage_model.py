@@ -4,8 +4,10 @@ Neighbouring stages share words ("latency" in requirements, deployment and monit
 in framing and evaluation), so concept counts and nearest-reference similarity alone cannot
 tell a deployment answer given in the monitoring stage from a monitoring answer. This model is
 trained on what the project already says about each stage: the rubric texts (criteria, level
-descriptors, exemplars, probes) and every sentence of the stage-tagged sections of ``corpus/``.
-None of the labelled grading answers is used, so the held-out figures stay honest.
+descriptors, exemplars, probes), every sentence of the stage-tagged sections of ``corpus/``, and
+the way candidates write in the tuning sets (``candidate_texts``: the grading ``tune`` split's
+on- and off-stage answers, the listening sets but the newest). No held-out set is read, so the
+held-out figures stay honest.
 
 The weights ship in ``stage_model.npz`` (8 x 384 floats), rebuilt with
 
@@ -105,10 +107,10 @@ def rubric_texts(rubric: Rubric) -> list[str]:
 
 
 def training_data(
-    rubrics: dict[str, Rubric], corpus_dir: Path | None
+    rubrics: dict[str, Rubric], corpus_dir: Path | None, *, candidates: bool = True
 ) -> tuple[list[str], list[str]]:
-    """(texts, stages): rubric texts of each stage and the sentences of stage-tagged corpus
-    sections, in a stable order."""
+    """(texts, stages): rubric texts of each stage, the sentences of stage-tagged corpus
+    sections and (``candidates``) the tuning sets' candidate answers, in a stable order."""
     from interviewer.ingest.chunking import split_sentences
     from interviewer.ingest.pipeline import load_and_chunk
 
@@ -131,7 +133,43 @@ def training_data(
                 if chunk.stage in rubrics:
                     for sentence in split_sentences(chunk.text):
                         add(sentence, chunk.stage)
+    if candidates:
+        for text, stage in candidate_texts():
+            if stage in rubrics:
+                add(text, stage)
     return texts, labels
+
+
+# Listening moments whose message answers the stage's question.
+_ANSWER_CATEGORIES = ("covered", "gap", "hedge", "wrong_claim", "unusual_correct")
+
+
+def candidate_texts() -> list[tuple[str, str]]:
+    """(unit, stage) for the way candidates really write, from sets that are tuning data
+    already: each unit the grader reads (sentence, note line, list item) of the grading tune
+    split's on-stage answers under their stage and off-stage answers under the stage they are
+    really about, and of the listening tuning sets' answers (every set but the newest) under the
+    stage they were given in. Guide prose alone taught the model that an ops list ("p95 latency
+    vs 400 ms, error rate, index lag") is deployment whatever the question was, and that a
+    chatbot's context signals ("plan tier, product version, last turns") are requirements."""
+    from evals.grading.score import load
+    from evals.listening.moments import NEWEST, SETS, load_set
+    from interviewer.grading.text import split_units
+
+    answers: list[tuple[str, str]] = []
+    for r in load("tune"):
+        if r["kind"] == "on_stage":
+            answers.append((r["answer"], r["stage"]))
+        elif r["kind"] == "off_stage" and r.get("about"):  # older sets do not say which stage
+            answers.append((r["answer"], r["about"]))
+    for name in sorted(SETS):
+        if name == NEWEST:
+            continue
+        for m in load_set(name):
+            if m.category in _ANSWER_CATEGORIES:
+                answers.append((m.message, m.stage))
+    out = [(u.text, stage) for text, stage in answers for u in split_units(text)]
+    return list(dict.fromkeys(out))
 
 
 def fingerprint(texts: Sequence[str], labels: Sequence[str], c: float) -> str:
