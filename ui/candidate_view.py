@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from ui.candidate import HINT, make_handlers
 from ui.context import RANDOM, AppContext
 from ui.processing import one_trip
 from ui.voice import VoiceControls, mic_input, reply_controls, wire_voice
+
+API_VALUES = 13  # CandidateTab.outputs up to the citations: the values an API client gets
 
 
 @dataclass
@@ -76,6 +79,11 @@ class CandidateTab:
             self.report_area,
             self.earlier_box,
         ]
+
+    @property
+    def api_outputs(self) -> list[Any]:
+        """``outputs`` without the buttons and layout, which an API client never sees."""
+        return self.outputs[:API_VALUES]
 
     @property
     def turn_outputs(self) -> list[Any]:
@@ -274,19 +282,34 @@ def _asker(ask_or_do: Any, action: str) -> Any:
     return ask
 
 
+def _values_only(fn: Any) -> Any:
+    """``fn`` returning only the outputs an API client sees (``CandidateTab.api_outputs``)."""
+
+    @functools.wraps(fn)
+    def values(*args: Any) -> tuple[Any, ...]:
+        return tuple(fn(*args)[:API_VALUES])
+
+    return values
+
+
+def _api_event(button: gr.Button, fn: Any, inputs: list[Any], tab: CandidateTab) -> Any:
+    """One of the API's direct endpoints (start, next, end; no page ever presses these
+    hidden buttons). Its outputs are the values a client gets: the buttons' and layout's
+    updates, which gradio_client drops, made Gradio build five components and their configs
+    on the event loop per call. Its processing runs in the handler's thread (one trip)."""
+    return button.click(**one_trip(_values_only(fn), inputs, tab.api_outputs), api_name=fn.__name__)
+
+
 def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
     h = make_handlers(ctx)
     ids = [tab.user_state, tab.session_state]
     outs = tab.outputs
     # The API keeps its direct endpoints (clients confirm on their side).
-    started = tab.api_start.click(
-        h["start_interview"],
-        [tab.user_state, tab.problem, tab.provider],
-        outs,
-        api_name="start_interview",
+    started = _api_event(
+        tab.api_start, h["start_interview"], [tab.user_state, tab.problem, tab.provider], tab
     )
-    moved = tab.api_next.click(h["next_stage"], ids, outs, api_name="next_stage")
-    ended = tab.api_end.click(h["end_interview"], ids, outs, api_name="end_interview")
+    moved = _api_event(tab.api_next, h["next_stage"], ids, tab)
+    ended = _api_event(tab.api_end, h["end_interview"], ids, tab)
     # The page's buttons ask first when the action would lose something.
     action_inputs = [*ids, tab.confirm_action, tab.problem, tab.provider]
     ui_events = []
