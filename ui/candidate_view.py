@@ -14,8 +14,6 @@ from ui.context import RANDOM, AppContext
 from ui.processing import one_trip
 from ui.voice import VoiceControls, mic_input, reply_controls, wire_voice
 
-API_VALUES = 13  # CandidateTab.outputs up to the citations: the values an API client gets
-
 
 @dataclass
 class CandidateTab:
@@ -82,8 +80,9 @@ class CandidateTab:
 
     @property
     def api_outputs(self) -> list[Any]:
-        """``outputs`` without the buttons and layout, which an API client never sees."""
-        return self.outputs[:API_VALUES]
+        """``outputs`` without the buttons and layout (the last ones, from Send on), which an
+        API client never sees."""
+        return self.outputs[: self.outputs.index(self.send)]
 
     @property
     def turn_outputs(self) -> list[Any]:
@@ -282,12 +281,12 @@ def _asker(ask_or_do: Any, action: str) -> Any:
     return ask
 
 
-def _values_only(fn: Any) -> Any:
-    """``fn`` returning only the outputs an API client sees (``CandidateTab.api_outputs``)."""
+def _values_only(fn: Any, n: int) -> Any:
+    """``fn`` returning only its first ``n`` outputs (``CandidateTab.api_outputs``)."""
 
     @functools.wraps(fn)
     def values(*args: Any) -> tuple[Any, ...]:
-        return tuple(fn(*args)[:API_VALUES])
+        return tuple(fn(*args)[:n])
 
     return values
 
@@ -297,7 +296,10 @@ def _api_event(button: gr.Button, fn: Any, inputs: list[Any], tab: CandidateTab)
     hidden buttons). Its outputs are the values a client gets: the buttons' and layout's
     updates, which gradio_client drops, made Gradio build five components and their configs
     on the event loop per call. Its processing runs in the handler's thread (one trip)."""
-    return button.click(**one_trip(_values_only(fn), inputs, tab.api_outputs), api_name=fn.__name__)
+    outputs = tab.api_outputs
+    return button.click(
+        **one_trip(_values_only(fn, len(outputs)), inputs, outputs), api_name=fn.__name__
+    )
 
 
 def wire_candidate_tab(ctx: AppContext, tab: CandidateTab) -> dict[str, Any]:
