@@ -93,7 +93,8 @@ _ABSENT = frozenset(stems("no nothing without never zero"))
 # guardrails ("there's no real feedback loop", "without an A/B test", "nothing can drift").
 _BETWEEN = frozenset(
     stems(
-        "a an the any real really much actual explicit separate dedicated extra proper that can will"
+        "a an the any real really much actual explicit separate dedicated extra proper "
+        "that can will"
     )
 )
 _DISMISSIVE_RUNS = (tuple(stems("out of scope")), tuple(stems("non issue")))
@@ -271,8 +272,9 @@ def detect(
                 continue
             verdict = _unit_verdict(c, seq, reach)
             if verdict == c.needed:
+                # every unit that has the words: the first whose meaning agrees is the claim
                 worded.append((c, i))
-                break
+                continue
             if (
                 verdict >= 1
                 and verdict == c.needed - 1
@@ -291,7 +293,7 @@ def detect(
     else:
         for c, i in worded:
             u = units[i]
-            hits[c.entry.id] = ClaimHit(c.entry.id, u.text, u.start, u.end, "terms")
+            hits.setdefault(c.entry.id, ClaimHit(c.entry.id, u.text, u.start, u.end, "terms"))
     return sorted(hits.values(), key=lambda h: h.start)
 
 
