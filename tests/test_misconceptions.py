@@ -417,7 +417,7 @@ def test_a_claim_about_another_stage_is_said_in_one_clause() -> None:
 
 
 def test_a_veto_term_waved_away_does_not_mark_the_correct_version() -> None:
-    """"time" marks a time-based split only when the candidate keeps it; waved away in the
+    """The word "time" marks a time-based split only when the candidate keeps it; waved away in the
     shared dismissal grammar right after it, the random split stands."""
     waved = "Then a random 80/10/10 split over the pairs, time doesn't matter much here."
     assert "random_split_time_ordered" in [
