@@ -316,14 +316,21 @@ def classify(
         bool(ASK_MODEL_ANSWER.search(clean))
         and (clean.rstrip().endswith("?") or re.search(r"\b(tell|show|give) me\b", clean, _FLAGS))
     )
-    # A short request for the answer or a score is that, not an attempt on the grader (the
-    # learned detector reads both as "asking for what it should not give"); both get nothing.
+    # A short request for the answer or a score, to move on or to end is that, not an attempt
+    # on the grader (the learned detector can read "I'd like to end the interview" as one); a
+    # request for the answer or a score gets nothing either way.
+    control = (
+        (asks and n_words <= 15)
+        or (_any(END_RULES, clean) and n_words <= 12)
+        or bool(NEXT_SHORT.match(clean))
+        or (_any(NEXT_RULES, clean) and n_words <= 15)
+    )
     # A message is an injection when nothing of an answer is left once the attempt is set
     # aside. An answer around it is classified without it (the grader sets the same sentences
     # aside, so they earn nothing): a misread sentence ("I'd score each eligible post and take
     # the top 25") never costs an honest answer, and an attempt never earns a refusal's
     # attention instead of the answer's follow-up.
-    rest = _outside_attempts(clean) if not (asks and n_words <= 15) else None
+    rest = _outside_attempts(clean) if not control else None
     if rest is not None:
         if _set_aside or not _carries_answer(rest, vocabulary):
             return Classification("injection", "rule")
