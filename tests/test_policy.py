@@ -273,6 +273,9 @@ def test_an_answer_around_an_attempt_stays_an_answer(attempt: str) -> None:
     assert c.intent == "answer" and "attempt_set_aside" in c.flags
     assert classify(f"We log clicks. {attempt}", use_embeddings=False).intent == "injection"
     assert "attempt_set_aside" not in classify(ANSWER, use_embeddings=False).flags
+    notes = "- retrieval: two-tower over 10M videos\n- ranker: GBDT on watch-time labels"
+    c = classify(f"{notes}\n{attempt}\n- retrain daily", use_embeddings=False)
+    assert c.intent == "answer" and c.answer_text == f"{notes}\n- retrain daily"
 
 
 def test_mixed_message_separates_question_and_answer() -> None:

@@ -276,7 +276,9 @@ def _outside_attempts(text: str) -> str | None:
         kept.append(masked[pos:a])
         pos = b
     kept.append(masked[pos:])
-    return " ".join(" ".join(kept).split())
+    # The pieces keep their lines: a note answer stays a note answer (a line is a unit, and a
+    # question on its own line is a question).
+    return "\n".join(k.strip() for k in kept if k.strip())
 
 
 def _carries_answer(text: str, vocabulary: frozenset[str]) -> bool:
