@@ -530,3 +530,26 @@ def test_llm_writes_challenges_and_follow_ups_from_the_target_and_its_passage(
         assert PassageSearch.TEXT in "\n".join(str(m.content) for m in fake.history[-1])
         assert probe.engine.startswith("offline (fallback: leak guard")
         assert "ranking reward" not in probe.text
+
+
+def test_the_prefetch_finds_each_probe_targets_passage_so_a_turn_does_not_search(
+    tmp_path: Path, search: RecordingSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interviewer.embeddings import get_embedder
+    from interviewer.session import engine
+
+    monkeypatch.setattr(engine, "_prefetched", set())  # other tests prefetched with other searches
+    get_embedder().embed_cached(["the prefetch starts once the model has been used"])
+    svc = InterviewService(tmp_path / "s.db", "offline", search=search)
+    view = svc.start(PID, user="alice")
+    assert svc.engine.wait_prefetch(180)
+    from interviewer.session.grounding import target_query
+
+    problem = get_problem(PID)
+    rubrics = [r for s in STAGE_IDS if (r := svc.engine.stage_rubric(s, problem)) is not None]
+    wanted = {(target_query(problem, c), r.stage) for r in rubrics for c in r.criteria}
+    assert wanted <= {(q, stage) for q, _, stage in search.calls}
+    searched = len(search.calls)
+    turns = svc.respond(view.id, ANSWERS["requirements"])
+    assert turns[-1].kind in {"followup", "question"}
+    assert len(search.calls) == searched  # the turn's probe used the cached passage

@@ -480,8 +480,9 @@ class Engine:
         return self._passage_search
 
     def prefetch(self, problem: Problem) -> None:
-        """Embed this problem's probes, targets, claim wordings and facts in the background
-        (once per process and problem), so each turn embeds only the candidate's words."""
+        """Embed this problem's probes, targets, claim wordings and facts, and find and embed
+        each probe target's passage, in the background (once per process and problem), so a
+        turn embeds only the candidate's words."""
         with _prefetch_lock:
             if problem.id in _prefetched:
                 return
@@ -505,6 +506,14 @@ class Engine:
                     if _prefetch_stop.is_set():  # the process is exiting
                         raise InterruptedError
                     emb.embed_cached(texts[i : i + PREFETCH_CHUNK])
+                # Then each probe target's passage (a search per target, cached).
+                passages = grounding.warm_passages(
+                    self.passage_search(), problem, rubrics, _prefetch_stop.is_set
+                )
+                for i in range(0, len(passages), PREFETCH_CHUNK):
+                    if _prefetch_stop.is_set():
+                        raise InterruptedError
+                    emb.embed_cached(passages[i : i + PREFETCH_CHUNK])
             except Exception:  # a warm-up only saves time; a turn computes what it needs
                 with _prefetch_lock:
                     _prefetched.discard(problem.id)

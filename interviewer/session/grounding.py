@@ -64,6 +64,9 @@ def passage_text(passage: Any) -> str:
     return str(getattr(passage, "text", ""))
 
 
+PASSAGE_CHARS = 1500  # how much of a target's passage is compared with the probes
+
+
 def pick_probe(options: list[str], passage: Any | None) -> str | None:
     """Among the most preferred probes (the card's or the family's come first in ``options``),
     the one closest to the target's passage; the first one when there is no passage."""
@@ -76,7 +79,7 @@ def pick_probe(options: list[str], passage: Any | None) -> str | None:
 
     emb = get_embedder()
     vecs = emb.embed_cached(options)
-    ref = emb.embed_cached([text[:1500]])[0]
+    ref = emb.embed_cached([text[:PASSAGE_CHARS]])[0]
     sims = vecs @ ref
     return options[int(sims.argmax())]
 
@@ -144,3 +147,24 @@ def warm_texts(problem: Problem, rubrics: list[Any], catalogue: list[Any]) -> li
     for f in problem.facts:
         texts += fact_texts(f)
     return list(dict.fromkeys(texts))
+
+
+def warm_passages(
+    search: Search | None,
+    problem: Problem,
+    rubrics: list[Any],
+    stop: Callable[[], bool] = lambda: False,
+) -> list[str]:
+    """Retrieve (and cache) every target's passage for this problem; returns the passage texts
+    a probe is compared with, to embed like ``warm_texts``. Without this the first probe on a
+    target searches the index and embeds its passage inside the candidate's turn. ``stop``
+    ends the walk early (the process is exiting)."""
+    out: list[str] = []
+    for rubric in rubrics:
+        for c in rubric.criteria:
+            if stop():
+                break
+            text = passage_text(target_passage(search, problem, rubric.stage, c))
+            if text:
+                out.append(text[:PASSAGE_CHARS])
+    return list(dict.fromkeys(out))
