@@ -392,3 +392,27 @@ def test_a_note_label_names_the_concept_it_abbreviates() -> None:
     sources = prepare("data: clickstream, judgments and query logs", 4000)
     assert list(_labelled_topics(sources, index)[0]) == ["data_sources"]
     assert _labelled_topics(prepare("misc: clickstream, judgments and logs", 4000), index) == [{}]
+
+
+def test_a_note_that_names_no_concept_is_credited_by_meaning_for_one_criterion() -> None:
+    """Notes in the candidate's own words ("predicted vs actual ctr", no rubric concept) earn
+    credit for the criterion they mean, once, and only for the criterion they are closest to;
+    with the meaning credit off the same note is not covered."""
+    import dataclasses
+
+    from interviewer.grading import offline
+
+    notes = (
+        "- ops: p99 latency, error rate, fallback share\n"
+        "- model side: predicted vs actual ctr per surface, daily watch time per DAU, "
+        "not-interested rate for new vs returning users"
+    )
+    video = get_problem("video-recommendations")
+    g = grade("monitoring", notes, video)
+    quality = next(c for c in g.criteria if c.id == "model_quality_metrics")
+    assert quality.score >= 2 and quality.evidence.startswith("model side:")
+    quoted = [c.id for c in g.criteria if c.evidence.startswith("model side:")]
+    assert quoted == ["model_quality_metrics"]
+    off = dataclasses.replace(offline.DEFAULT_PARAMS, meaning_credit=0.0)
+    plain = grade("monitoring", notes, video, params=off)
+    assert next(c for c in plain.criteria if c.id == "model_quality_metrics").score < 2

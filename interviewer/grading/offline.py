@@ -63,6 +63,16 @@ class OfflineParams:
     short_units: int = 3
     short_words: int = 50
     short_cap: float = 2.5
+    # Credit by meaning: a committing unit that names none of a criterion's concepts counts as
+    # meaning_credit concepts when it is at least meaning_sim close to the criterion's
+    # references and at least meaning_rel closer to them than to the stage's average criterion
+    # (a note under its own label: "quality: zero-result rate, reformulation rate"), and closer
+    # to the strong references than to the weak exemplars. Once per criterion, scaled by the
+    # unit's commitment, and only for the criterion the unit is closest to (one unit's meaning
+    # credits one criterion).
+    meaning_credit: float = 1.0
+    meaning_sim: float = 0.40
+    meaning_rel: float = 0.05
 
 
 DEFAULT_PARAMS = OfflineParams()
@@ -264,7 +274,11 @@ def _labelled_topics(
 EVIDENCE_SIM = 0.55
 
 
-def _criterion(f: CriterionFeatures, p: OfflineParams, commit: np.ndarray) -> CriterionSignal:
+def _criterion(
+    f: CriterionFeatures, p: OfflineParams, commit: np.ndarray, nearest: np.ndarray
+) -> CriterionSignal:
+    """``nearest``: per unit, whether this is the stage criterion it is closest to in meaning
+    (a unit's meaning credits one criterion; a unit that names several credits each)."""
     import numpy as np
 
     fit = f.pos + p.rel_weight * f.rel
@@ -276,16 +290,24 @@ def _criterion(f: CriterionFeatures, p: OfflineParams, commit: np.ndarray) -> Cr
     top2 = float(fit[order[1]]) if len(order) > 1 else top1
     sim = (1 - p.second_weight) * top1 + p.second_weight * top2
     sim_norm = min(max((sim - p.sim_lo) / (p.sim_hi - p.sim_lo), 0.0), 1.0)
-    credited = sum(f.concept_commit.get(c, 0.0) for c in f.concepts)
+    named = np.asarray(f.unit_concepts, dtype=np.float32)
+    meant = nearest & (commit > 0) & (named == 0) & (f.pos >= p.meaning_sim)
+    # ... and closer to the strong references than to the weak exemplars ("I'd check the
+    # accuracy" means offline metrics, the way the rubric's weak answers do).
+    meant &= (f.rel >= p.meaning_rel) & (f.pos > f.neg)
+    meaning = p.meaning_credit * float(commit[meant].max()) if meant.any() else 0.0
+    credited = sum(f.concept_commit.get(c, 0.0) for c in f.concepts) + meaning
     con = min(credited, p.concept_sat) / p.concept_sat
     best = int(order[0])
     penalty = p.neg_weight * max(0.0, float(f.neg[best]) - float(f.pos[best]) + p.neg_margin)
     strength = p.w_sim * sim_norm + (1 - p.w_sim) * con - penalty
     score = sum(strength >= t for t in p.thresholds)
     # Evidence shows the criterion: a committing unit that names one of its concepts, or one
-    # very close to its references; the best such unit, concepts breaking near-ties.
-    named = np.asarray(f.unit_concepts, dtype=np.float32)
-    eligible = (commit > 0) & ((named > 0) | (f.pos >= EVIDENCE_SIM))
+    # close to its references in meaning; the best such unit, concepts breaking near-ties.
+    close = f.pos >= EVIDENCE_SIM
+    if meaning > 0:
+        close = close | meant
+    eligible = (commit > 0) & ((named > 0) | close)
     support = np.where(eligible, fit + 0.04 * np.minimum(named, 3), -np.inf)
     evidence = int(np.argmax(support)) if score > 0 and eligible.any() else None
     return CriterionSignal(
@@ -318,7 +340,11 @@ def score(
     import numpy as np
 
     commit = np.asarray(features.commit, dtype=np.float32)
-    signals = [_criterion(c, params, commit) for c in features.criteria]
+    pos = np.stack([c.pos for c in features.criteria])  # (criteria, units)
+    nearest = pos.argmax(axis=0)
+    signals = [
+        _criterion(c, params, commit, nearest == i) for i, c in enumerate(features.criteria)
+    ]
     _one_quote_per_unit(signals, features)
     result = OfflineResult(signals=signals, flags=list(prep.flags))
     caps: list[tuple[float, str]] = []
