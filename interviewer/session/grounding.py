@@ -158,12 +158,12 @@ def warm_passages(
     """Retrieve (and cache) every target's passage for this problem; returns the passage texts
     a probe is compared with, to embed like ``warm_texts``. Without this the first probe on a
     target searches the index and embeds its passage inside the candidate's turn. ``stop``
-    ends the walk early (the process is exiting)."""
+    ends the walk (the process is exiting) with nothing to embed."""
     out: list[str] = []
     for rubric in rubrics:
         for c in rubric.criteria:
             if stop():
-                break
+                return []
             text = passage_text(target_passage(search, problem, rubric.stage, c))
             if text:
                 out.append(text[:PASSAGE_CHARS])
