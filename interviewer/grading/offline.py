@@ -342,9 +342,7 @@ def score(
     commit = np.asarray(features.commit, dtype=np.float32)
     pos = np.stack([c.pos for c in features.criteria])  # (criteria, units)
     nearest = pos.argmax(axis=0)
-    signals = [
-        _criterion(c, params, commit, nearest == i) for i, c in enumerate(features.criteria)
-    ]
+    signals = [_criterion(c, params, commit, nearest == i) for i, c in enumerate(features.criteria)]
     _one_quote_per_unit(signals, features)
     result = OfflineResult(signals=signals, flags=list(prep.flags))
     caps: list[tuple[float, str]] = []
