@@ -321,12 +321,9 @@ def classify(
     # A short request for the answer or a score, to move on or to end is that, not an attempt
     # on the grader (the learned detector can read "I'd like to end the interview" as one); a
     # request for the answer or a score gets nothing either way.
-    control = (
-        (asks and n_words <= 15)
-        or (_any(END_RULES, clean) and n_words <= 12)
-        or bool(NEXT_SHORT.match(clean))
-        or (_any(NEXT_RULES, clean) and n_words <= 15)
-    )
+    ends = _any(END_RULES, clean) and n_words <= 12
+    moves_on = bool(NEXT_SHORT.match(clean)) or (_any(NEXT_RULES, clean) and n_words <= 15)
+    control = (asks and n_words <= 15) or ends or moves_on
     # A message is an injection when nothing of an answer is left once the attempt is set
     # aside. An answer around it is classified without it (the grader sets the same sentences
     # aside, so they earn nothing): a misread sentence ("I'd score each eligible post and take
@@ -348,9 +345,9 @@ def classify(
         if inner.intent in ("answer", "mixed", "clarify"):
             return replace(inner, flags=(*inner.flags, "attempt_set_aside"))
         return Classification("injection", "rule")
-    if _any(END_RULES, clean) and len(words(clean)) <= 12:
+    if ends:
         return Classification("end", "rule")
-    if NEXT_SHORT.match(clean) or (_any(NEXT_RULES, clean) and n_words <= 15):
+    if moves_on:
         return Classification("next", "rule")
     last = sentences(clean)[-1] if sentences(clean) else ""
     wants_next = _any(NEXT_RULES, last)
