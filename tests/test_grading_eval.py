@@ -59,14 +59,14 @@ def test_splits_are_roughly_half_and_disjoint() -> None:
     assert abs(len(dev) - len(test)) <= 0.1 * (len(dev) + len(test))
     assert not {r["id"] for r in dev} & {r["id"] for r in test}
     assert not {r["answer"] for r in dev if r["answer"].strip()} & {r["answer"] for r in test}
-    retired = [r for i in range(1, 18) for r in load(f"holdout{i}")]
+    retired = [r for i in range(1, 19) for r in load(f"holdout{i}")]
     assert sorted(r["id"] for r in load("tune")) == sorted(r["id"] for r in dev + test + retired)
 
 
 def test_holdout_is_the_fresh_split_separate_from_tuning_and_covers_every_stage() -> None:
     hold, tune = load("holdout"), load("tune")
-    assert [r["id"] for r in hold] == [r["id"] for r in load("holdout18")]
-    assert len(hold) >= 104 and all(r["id"].startswith("h18-") for r in hold)
+    assert [r["id"] for r in hold] == [r["id"] for r in load("holdout19")]
+    assert len(hold) >= 104 and all(r["id"].startswith("h19-") for r in hold)
     assert not {r["answer"] for r in hold} & {r["answer"] for r in tune}
     assert not {r["id"] for r in hold} & {r["id"] for r in tune}
     kinds = Counter(r["kind"] for r in hold)
@@ -81,7 +81,7 @@ def test_holdout_is_the_fresh_split_separate_from_tuning_and_covers_every_stage(
         assert sum(r["kind"] == "off_stage" for r in mine) >= 3
 
 
-@pytest.mark.parametrize("split", ["holdout", "holdout18", "all"])
+@pytest.mark.parametrize("split", ["holdout", "holdout19", "all"])
 def test_tuner_refuses_the_held_out_split(split: str) -> None:
     from evals.grading.tune import prepare_rows
 
