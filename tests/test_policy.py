@@ -96,6 +96,16 @@ def test_a_criterion_just_spoken_to_is_not_probed_again() -> None:
     assert acts[0].criterion == "labels"
 
 
+def test_a_lighter_criterion_left_open_is_probed_once_the_heavier_ones_are_covered() -> None:
+    # privacy weighs least (below the median): the old policy moved on past it as "covered"
+    grade = _grade(3.0, {"labels": 3, "sources": 3, "privacy": 0})
+    _, acts = machine.step(_state_in_data(), _answer(grade), CTX)
+    assert [(a.intent, a.criterion) for a in acts] == [("probe", "privacy")]
+    old = machine.Context(PROBLEM, RUBRIC, 2, _first, machine.Knobs.for_policy("v1"))
+    _, acts = machine.step(_state_in_data(), _answer(grade), old)
+    assert [a.intent for a in acts] != ["probe"]
+
+
 def test_covered_anywhere_in_the_interview_is_never_probed() -> None:
     s = _state_in_data()
     # labels were covered by an answer given in an earlier stage
@@ -114,7 +124,7 @@ def test_budget_spent_covered_or_asked_to_move_on_moves_on() -> None:
     spent = st.record_followup(st.record_followup(_state_in_data(), "p1", "labels"), "p2", "x")
     cases = [
         (spent, _answer(_grade(1.0, {"labels": 0}))),
-        (_state_in_data(), _answer(_grade(3.5, {"labels": 3, "sources": 3}))),
+        (_state_in_data(), _answer(_grade(3.5, {"labels": 3, "sources": 3, "privacy": 3}))),
         (_state_in_data(), _answer(_grade(0.5, {"labels": 0}), wants_next=True)),
     ]
     for s, event in cases:

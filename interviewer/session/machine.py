@@ -6,8 +6,9 @@ decides, from typed inputs, what changes and what the interviewer does next. The
 encodes (DESIGN, "How the interviewer listens"), in order of preference after an answer:
 
 1. take up a wrong claim the candidate just made (a ``challenge`` quoting it);
-2. probe the most important criterion of this stage that is open anywhere in the interview
-   (never one covered in any earlier message, never with another family's probe);
+2. probe the most important criterion of this stage still open anywhere in the interview,
+   the heaviest first and lighter ones while the follow-up budget lasts (never one covered in
+   any earlier message, never with another family's probe);
 3. move on.
 
 Non-answers (injection attempts, requests for the answer, tangents, nothing readable) re-ask
@@ -97,11 +98,12 @@ class Knobs:
     challenges: bool = True  # take up wrong claims
     cross_stage: bool = True  # coverage anywhere in the interview counts
     family_probes: bool = True  # card and family probes before the generic ones
+    minor_gaps: bool = True  # lighter criteria are probed too, after the heavier ones
 
     @classmethod
     def for_policy(cls, name: str) -> Knobs:
         if name == "v1":
-            return cls(challenges=False, cross_stage=False, family_probes=False)
+            return cls(challenges=False, cross_stage=False, family_probes=False, minor_gaps=False)
         return cls()
 
 
@@ -213,16 +215,18 @@ def open_important(
     problem: Problem | None = None,
     knobs: Knobs = Knobs(),
 ) -> list[str]:
-    """Important criteria (at least the median weight) still open, most important first."""
+    """Criteria still open, most important (heaviest) first. The old policy (``minor_gaps``
+    off) considered only those of at least the median weight, so once the heavy criteria were
+    covered it moved on past a lighter one left open (slices and fairness, class imbalance)."""
     weights = {c.id: c.weight for c in rubric.criteria}
     if not weights:
         return []
-    median = statistics.median(weights.values())
     done = covered_here(state, grade, knobs.cross_stage)
     if problem is not None and knobs.cross_stage:
         done |= asked_about(state, problem, rubric)
     order = {c.id: i for i, c in enumerate(rubric.criteria)}
-    gaps = [cid for cid, w in weights.items() if w >= median and cid not in done]
+    floor = 0.0 if knobs.minor_gaps else statistics.median(weights.values())
+    gaps = [cid for cid, w in weights.items() if w >= floor and cid not in done]
     return sorted(gaps, key=lambda cid: (-weights[cid], order[cid]))
 
 
