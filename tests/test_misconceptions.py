@@ -357,6 +357,8 @@ def test_a_question_by_its_form_claims_nothing() -> None:
         ("I wouldn't waste time on a baseline", True),
         ("privacy is out of scope", True),
         ("guardrails are overkill", True),
+        ("calibration is a nice-to-have here", True),
+        ("a shadow run is optional", True),
         ("I'd monitor drift so it doesn't become a problem", False),
         ("to make sure there's no issue we split by time", False),
         ("we need a calibrated p(click)", False),
@@ -448,3 +450,22 @@ def test_words_and_meaning_must_agree() -> None:
     assert "random_split_time_ordered" in [h.misconception for h in by_words]
     both = detect(text, ENTRIES, "classification", stage="data")
     assert "random_split_time_ordered" not in [h.misconception for h in both]
+
+
+def test_a_heading_or_a_bare_term_claims_nothing_by_meaning() -> None:
+    """A unit one group short is heard by meaning only when it says more than a topic: a
+    heading is as close to the wrong claim about its topic as to the right one."""
+    for heading in ("Privacy", "retraining", "latency / errors"):
+        assert detect(heading, ENTRIES, R, stage="monitoring") == [], heading
+
+
+def test_a_veto_term_inside_the_claims_own_words_marks_nothing() -> None:
+    """"as of" marks a point-in-time join, but not inside "as of today", the snapshot itself."""
+    text = (
+        "I'd compute the chargeback counts from the full table as of today and join them onto "
+        "every training row"
+    )
+    found = detect(text, ENTRIES, "classification", stage="features")
+    assert "snapshot_values_joined_to_history" in [h.misconception for h in found]
+    kept = "chargeback counts as of each payment's timestamp, joined point in time onto every row"
+    assert detect(kept, ENTRIES, "classification", stage="features") == []

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from interviewer.grading.commitment import is_question
-from interviewer.grading.concepts import ConceptMatcher
+from interviewer.grading.concepts import ConceptMatcher, Match
 from interviewer.grading.text import Unit, split_units, stems
 from interviewer.rubrics.misconceptions import Misconception, stage_of
 from interviewer.session.questions import is_question as asks_by_form
@@ -60,6 +60,11 @@ SAYS_MIN_SIM = 0.62  # a unit this close to an example wording needs one group f
 # with missing values; neither is near any wording of those claims (0.29, 0.12), while the
 # claims the terms find on the tuning sets sit at 0.35 and above but for a handful.
 TERMS_MIN_SIM = 0.32
+# A unit one group short is heard by its meaning only when it says more than a topic: a
+# heading or a bare term or two ("Privacy", "retraining", "latency / errors") is close in
+# meaning to every claim about that topic, the wrong one and the right one alike, and asserts
+# neither.
+MEANING_MIN_WORDS = 4
 
 # The one dismissal grammar every ``dismisses`` entry shares (no entry lists its own phrases).
 # A duty is waved away when, near the term naming it,
@@ -83,7 +88,10 @@ _WORRY = frozenset(
     )
 )
 _DISMISSIVE = frozenset(
-    stems("unnecessary overkill irrelevant pointless negligible needless moot waste skip ignore")
+    stems(
+        "unnecessary overkill irrelevant pointless negligible needless moot waste skip ignore "
+        "optional"
+    )
 )
 # The duty itself denied: a word of absence just before it ("no", "nothing", "without"), not a
 # verb's negation ("doesn't replace the rules" denies the replacing, not the rules).
@@ -97,7 +105,11 @@ _BETWEEN = frozenset(
         "that can will"
     )
 )
-_DISMISSIVE_RUNS = (tuple(stems("out of scope")), tuple(stems("non issue")))
+_DISMISSIVE_RUNS = (
+    tuple(stems("out of scope")),
+    tuple(stems("non issue")),
+    tuple(stems("nice to have")),
+)
 _AIMS = frozenset(stems("to ensure sure avoid prevent otherwise"))
 _SO_THAT = frozenset(stems("that it they"))  # "so that", "so it doesn't": an aim
 DISMISS_REACH = 4  # words from a denial to its worry word
@@ -215,8 +227,14 @@ def _asks(unit: Unit) -> bool:
 
 
 def _unit_verdict(c: _Compiled, seq: Sequence[str], reach: int | None = None) -> int:
-    """How many groups the unit satisfies, or -1 when it states the correct version."""
-    if c.veto is not None and any(_kept(seq, m.start, m.end) for m in c.veto.find(seq)):
+    """How many groups the unit satisfies, or -1 when it states the correct version. A veto
+    term inside the words that make the claim marks nothing ("as of" in "the full table as of
+    today")."""
+    claimed = [m for g in c.groups for m in g.find(seq)]
+    if c.veto is not None and any(
+        _kept(seq, m.start, m.end) and not any(_inside(m, g) for g in claimed)
+        for m in c.veto.find(seq)
+    ):
         return -1
     if c.duty is None:
         key = c.groups[0].find(seq)
@@ -224,6 +242,18 @@ def _unit_verdict(c: _Compiled, seq: Sequence[str], reach: int | None = None) ->
             return -1
     found = _together([[m.start for m in g.find(seq)] for g in c.groups], reach)
     return found + (c.duty is not None and _dismissed(c.duty, seq))
+
+
+def _inside(veto: Match, term: Match) -> bool:
+    """The veto term is part of a longer claim term at the same place ("as of" in "as of
+    today")."""
+    n = len(veto.key)
+    return (
+        term.start <= veto.start
+        and veto.end <= term.end
+        and len(term.key) > n
+        and any(term.key[i : i + n] == veto.key for i in range(len(term.key) - n + 1))
+    )
 
 
 def _together(starts: list[list[int]], reach: int | None) -> int:
@@ -278,6 +308,7 @@ def detect(
             if (
                 verdict >= 1
                 and verdict == c.needed - 1
+                and len(seq) >= MEANING_MIN_WORDS
                 and not is_question(units[i])
                 and (c.duty is None or _dismissed(c.duty, seq))
             ):
