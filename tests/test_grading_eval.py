@@ -29,7 +29,7 @@ def test_labelled_set_shape_and_coverage() -> None:
         assert r["kind"] in KINDS and r["split"] in {
             "dev",
             "test",
-            *(f"holdout{i}" for i in range(1, 19)),
+            *(f"holdout{i}" for i in range(1, 20)),
         }
         assert isinstance(r["label"], int) and 0 <= r["label"] <= 4
         if r["kind"] in {"off_stage", "keyword_stuffed", "gibberish", "empty"}:
