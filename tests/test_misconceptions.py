@@ -460,7 +460,7 @@ def test_a_heading_or_a_bare_term_claims_nothing_by_meaning() -> None:
 
 
 def test_a_veto_term_inside_the_claims_own_words_marks_nothing() -> None:
-    """"as of" marks a point-in-time join, but not inside "as of today", the snapshot itself."""
+    """ "as of" marks a point-in-time join, but not inside "as of today", the snapshot itself."""
     text = (
         "I'd compute the chargeback counts from the full table as of today and join them onto "
         "every training row"

@@ -97,12 +97,17 @@ def test_a_criterion_just_spoken_to_is_not_probed_again() -> None:
 
 
 def test_a_lighter_criterion_left_open_is_probed_once_the_heavier_ones_are_covered() -> None:
-    # privacy weighs least (below the median): the old policy moved on past it as "covered"
+    # privacy weighs least (below the median) and nothing was said about it: the old policy
+    # moved on past it as "covered"
     grade = _grade(3.0, {"labels": 3, "sources": 3, "privacy": 0})
     _, acts = machine.step(_state_in_data(), _answer(grade), CTX)
     assert [(a.intent, a.criterion) for a in acts] == [("probe", "privacy")]
     old = machine.Context(PROBLEM, RUBRIC, 2, _first, machine.Knobs.for_policy("v1"))
     _, acts = machine.step(_state_in_data(), _answer(grade), old)
+    assert [a.intent for a in acts] != ["probe"]
+    # touched in passing (a partial score), a light criterion is left alone
+    grade = _grade(3.0, {"labels": 3, "sources": 3, "privacy": 1})
+    _, acts = machine.step(_state_in_data(), _answer(grade), CTX)
     assert [a.intent for a in acts] != ["probe"]
 
 

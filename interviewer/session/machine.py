@@ -7,8 +7,8 @@ encodes (DESIGN, "How the interviewer listens"), in order of preference after an
 
 1. take up a wrong claim the candidate just made (a ``challenge`` quoting it);
 2. probe the most important criterion of this stage still open anywhere in the interview,
-   the heaviest first and lighter ones while the follow-up budget lasts (never one covered in
-   any earlier message, never with another family's probe);
+   the heaviest first, then lighter ones nothing has been said about (never one covered in any
+   earlier message, never with another family's probe);
 3. move on.
 
 Non-answers (injection attempts, requests for the answer, tangents, nothing readable) re-ask
@@ -98,7 +98,7 @@ class Knobs:
     challenges: bool = True  # take up wrong claims
     cross_stage: bool = True  # coverage anywhere in the interview counts
     family_probes: bool = True  # card and family probes before the generic ones
-    minor_gaps: bool = True  # lighter criteria are probed too, after the heavier ones
+    minor_gaps: bool = True  # lighter criteria nothing was said about are probed too
 
     @classmethod
     def for_policy(cls, name: str) -> Knobs:
@@ -215,9 +215,12 @@ def open_important(
     problem: Problem | None = None,
     knobs: Knobs = Knobs(),
 ) -> list[str]:
-    """Criteria still open, most important (heaviest) first. The old policy (``minor_gaps``
-    off) considered only those of at least the median weight, so once the heavy criteria were
-    covered it moved on past a lighter one left open (slices and fairness, class imbalance)."""
+    """Criteria still open, most important (heaviest) first: those of at least the stage's
+    median weight, and lighter ones the answers have said nothing about at all (score 0), so
+    the interviewer no longer moves on as "covered" past open slices or class imbalance. A
+    lighter criterion touched in passing is left alone: the grader's partial credit on it is
+    too often a criterion the candidate did cover, and probing it asks them to repeat
+    themselves (the old policy, ``minor_gaps`` off, never probed a lighter one)."""
     weights = {c.id: c.weight for c in rubric.criteria}
     if not weights:
         return []
@@ -225,8 +228,13 @@ def open_important(
     if problem is not None and knobs.cross_stage:
         done |= asked_about(state, problem, rubric)
     order = {c.id: i for i, c in enumerate(rubric.criteria)}
-    floor = 0.0 if knobs.minor_gaps else statistics.median(weights.values())
-    gaps = [cid for cid, w in weights.items() if w >= floor and cid not in done]
+    median = statistics.median(weights.values())
+    said = {c["id"] for c in (grade or {}).get("criteria", []) if int(c.get("score") or 0) >= 1}
+    gaps = [
+        cid
+        for cid, w in weights.items()
+        if cid not in done and (w >= median or (knobs.minor_gaps and cid not in said))
+    ]
     return sorted(gaps, key=lambda cid: (-weights[cid], order[cid]))
 
 
