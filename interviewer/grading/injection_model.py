@@ -38,7 +38,7 @@ MODEL_PATH = Path(__file__).with_name("injection_model.npz")
 EXAMPLES_PATH = Path(__file__).with_name("injection_examples.txt")
 DEFAULT_C = 4.0
 # The threshold keeps this share of the honest training sentences below it (cross-validated).
-HONEST_QUANTILE = 0.999
+HONEST_QUANTILE = 0.9993
 
 
 @dataclass(frozen=True)
