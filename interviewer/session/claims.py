@@ -230,17 +230,17 @@ def _unit_verdict(c: _Compiled, seq: Sequence[str], reach: int | None = None) ->
     """How many groups the unit satisfies, or -1 when it states the correct version. A veto
     term inside the words that make the claim marks nothing ("as of" in "the full table as of
     today")."""
-    claimed = [m for g in c.groups for m in g.find(seq)]
+    by_group = [g.find(seq) for g in c.groups]  # once: the veto, key and count checks share it
     if c.veto is not None and any(
-        _kept(seq, m.start, m.end) and not any(_inside(m, g) for g in claimed)
+        _kept(seq, m.start, m.end) and not any(_inside(m, t) for ms in by_group for t in ms)
         for m in c.veto.find(seq)
     ):
         return -1
     if c.duty is None:
-        key = c.groups[0].find(seq)
+        key = by_group[0]
         if key and all(_negated(seq, m.start) for m in key):
             return -1
-    found = _together([[m.start for m in g.find(seq)] for g in c.groups], reach)
+    found = _together([[m.start for m in ms] for ms in by_group], reach)
     return found + (c.duty is not None and _dismissed(c.duty, seq))
 
 
