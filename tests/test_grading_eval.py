@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from evals.grading.score import KINDS, auc, load, metrics
+from evals.grading.score import KINDS, SPLITS, auc, load, metrics
 from interviewer.rubrics.loader import load_problems
 from interviewer.stages import STAGE_IDS
 
@@ -26,11 +26,7 @@ def test_labelled_set_shape_and_coverage() -> None:
             assert r["kind"] == "off_stage" and r["about"] in STAGE_IDS
             assert r["about"] != r["stage"], r["id"]
         assert r["stage"] in STAGE_IDS and r["problem"] in problems
-        assert r["kind"] in KINDS and r["split"] in {
-            "dev",
-            "test",
-            *(f"holdout{i}" for i in range(1, 20)),
-        }
+        assert r["kind"] in KINDS and r["split"] in set(SPLITS) - {"holdout", "tune", "all"}
         assert isinstance(r["label"], int) and 0 <= r["label"] <= 4
         if r["kind"] in {"off_stage", "keyword_stuffed", "gibberish", "empty"}:
             assert r["label"] <= 1, r["id"]
@@ -59,20 +55,20 @@ def test_splits_are_roughly_half_and_disjoint() -> None:
     assert abs(len(dev) - len(test)) <= 0.1 * (len(dev) + len(test))
     assert not {r["id"] for r in dev} & {r["id"] for r in test}
     assert not {r["answer"] for r in dev if r["answer"].strip()} & {r["answer"] for r in test}
-    retired = [r for i in range(1, 19) for r in load(f"holdout{i}")]
+    retired = [r for i in range(1, 20) for r in load(f"holdout{i}")]
     assert sorted(r["id"] for r in load("tune")) == sorted(r["id"] for r in dev + test + retired)
 
 
 def test_holdout_is_the_fresh_split_separate_from_tuning_and_covers_every_stage() -> None:
     hold, tune = load("holdout"), load("tune")
-    assert [r["id"] for r in hold] == [r["id"] for r in load("holdout19")]
-    assert len(hold) >= 104 and all(r["id"].startswith("h19-") for r in hold)
+    assert [r["id"] for r in hold] == [r["id"] for r in load("holdout20")]
+    assert len(hold) >= 104 and all(r["id"].startswith("h20-") for r in hold)
     assert not {r["answer"] for r in hold} & {r["answer"] for r in tune}
     assert not {r["id"] for r in hold} & {r["id"] for r in tune}
     kinds = Counter(r["kind"] for r in hold)
     assert kinds["injection"] >= 8 and kinds["keyword_stuffed"] >= 8 and kinds["question"] >= 8
     forms = Counter(r["form"] for r in hold if r["kind"] == "on_stage")
-    assert forms["notes"] >= 24 and forms["prose"] >= 24 and forms["outline"] >= 8
+    assert forms["notes"] >= 24 and forms["prose"] >= 24 and forms["outline"] >= 4
     for stage in STAGE_IDS:
         mine = [r for r in hold if r["stage"] == stage]
         on = [r["label"] for r in mine if r["kind"] == "on_stage"]
@@ -81,7 +77,7 @@ def test_holdout_is_the_fresh_split_separate_from_tuning_and_covers_every_stage(
         assert sum(r["kind"] == "off_stage" for r in mine) >= 3
 
 
-@pytest.mark.parametrize("split", ["holdout", "holdout19", "all"])
+@pytest.mark.parametrize("split", ["holdout", "holdout20", "all"])
 def test_tuner_refuses_the_held_out_split(split: str) -> None:
     from evals.grading.tune import prepare_rows
 

@@ -2,11 +2,11 @@
 
     .venv/bin/python -m evals.grading [--split holdout|holdoutN|dev|test|tune|all] [--json]
 
-Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout18`` are tuning
-data (``tune`` = all twenty). Each ``holdoutN`` was labelled before any grader ran on it
+Splits: ``dev`` and ``test`` (``labelled.jsonl``) and ``holdout1`` to ``holdout19`` are tuning
+data (``tune`` = all twenty-one). Each ``holdoutN`` was labelled before any grader ran on it
 (``holdout2`` on by separate authors who never saw the grader, and committed before the first
 run); it was the held-out split until its figures were reported and its misses studied, and
-from then on it counts as tuning data. The newest, ``holdout19`` (``holdout19-a`` and ``-b``,
+from then on it counts as tuning data. The newest, ``holdout20`` (``holdout20-a`` and ``-b``,
 three off-stage answers per stage), is the honest figure, and
 ``holdout`` names it: nothing is tuned on it. ``all`` is every labelled answer.
 
@@ -47,11 +47,13 @@ FILES = tuple(
         "holdout18-b.jsonl",
         "holdout19-a.jsonl",
         "holdout19-b.jsonl",
+        "holdout20-a.jsonl",
+        "holdout20-b.jsonl",
     )
 )
-HELD_OUT = "holdout19"  # the split ``holdout`` means: never tuned on
-SPLITS = ("holdout", *(f"holdout{i}" for i in range(19, 0, -1)), "dev", "test", "tune", "all")
-TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 19)))
+HELD_OUT = "holdout20"  # the split ``holdout`` means: never tuned on
+SPLITS = ("holdout", *(f"holdout{i}" for i in range(20, 0, -1)), "dev", "test", "tune", "all")
+TUNING_SPLITS = ("dev", "test", *(f"holdout{i}" for i in range(1, 20)))
 KINDS = (
     "on_stage",
     "off_stage",

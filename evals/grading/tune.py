@@ -1,5 +1,5 @@
 """Tune :class:`OfflineParams` and fit the stage-score calibration on dev, test and
-holdout1-18 (the ``tune`` split), never on the held-out ``holdout19``.
+holdout1-19 (the ``tune`` split), never on the held-out ``holdout20``.
 
     .venv/bin/python -m evals.grading.tune [--iterations 400] [--seed 0] [--write-calibration]
 

@@ -1,6 +1,6 @@
 """Labelled interview moments: a problem, the conversation so far, the candidate's message, and
 what a good interviewer does next. Sets are written blind and committed before anything runs on
-them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind8`` the newest."""
+them (evals/listening/README.md); ``blind1`` is moments-a + moments-b, ``blind9`` the newest."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ SETS: dict[str, tuple[str, ...]] = {
     "blind6": ("blind6-a.jsonl", "blind6-b.jsonl"),
     "blind7": ("blind7-a.jsonl", "blind7-b.jsonl"),
     "blind8": ("blind8-a.jsonl", "blind8-b.jsonl"),
+    "blind9": ("blind9-a.jsonl", "blind9-b.jsonl"),
 }
-NEWEST = "blind8"
+NEWEST = "blind9"
 
 Category = Literal[
     "covered",
