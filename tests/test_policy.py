@@ -437,3 +437,46 @@ def test_leak_guard_catches_exemplars_concepts_facts_and_scores() -> None:
         f"Note: {hidden.answer}", revealed=[hidden.id], allowed=hidden.answer, **kw
     ).ok
     assert not leak.check("So far you're at 3/4.", **kw).ok
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # a long nervous message: a stuck sentence, a few words of the problem, no answer
+        (
+            "ugh, sorry, I'm totally blanking right now. there's the videos, the users, the "
+            "watch history, the thumbnails... I honestly don't know what you want me to say "
+            "here, is it just 'use the clicks'?",
+            "lost",
+        ),
+        # a long personal story that borrows the problem's words, with a question to "you"
+        (
+            "Funny, this takes me back: at my old company we spent a whole year rewriting our "
+            "recommendation service in Rust, and the team lead quit halfway through, it was "
+            "honestly chaos, pizza every night for a month. Have you ever lived through a "
+            "rewrite like that yourself?",
+            "off_topic",
+        ),
+        # a hedged answer in notes, ending in a question to the interviewer, stays an answer
+        (
+            "offline: recall@200 for retrieval, NDCG@20 for the ranker on next-day watches; "
+            "online: watch time per user as primary with 7-day retention as a guardrail, A/B "
+            "for two weeks. is that the level of detail you're after?",
+            "answer",
+        ),
+        ("I'd rank by expected watch time, I guess if users like it?", "answer"),
+    ],
+)
+def test_long_nervous_messages_are_lost_and_tangents_are_off_topic(text: str, intent: str) -> None:
+    ctx = (
+        f"{PROBLEM.title}. {PROBLEM.prompt} Framing: what is the ML problem? "
+        "How would you frame this as a machine learning problem?"
+    )
+
+    def answerable(qs: tuple[str, ...]) -> bool:
+        return bool(match_facts(qs, PROBLEM))
+
+    assert classify(text, context=ctx, answerable=answerable).intent in (
+        (intent,) if intent != "answer" else ("answer", "mixed")
+    )

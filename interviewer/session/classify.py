@@ -357,6 +357,8 @@ def classify(
         return Classification("ask_answer", "rule")
     if DONT_KNOW.match(clean) and n_words <= 8:
         return Classification("answer", "dont_know", answer_text=clean)
+    if use_embeddings and _lost(clean, vocabulary, open_floor, answerable):
+        return Classification("lost", "a stuck sentence and no answer")
 
     short = n_words <= PROTOTYPE_MAX_WORDS
     hits = _domain_hits(clean, vocabulary)
@@ -393,6 +395,8 @@ def classify(
     aside = _aside(clean, questions, hits, context) if use_embeddings else None
     if aside is not None and not (answerable is not None and answerable(tuple(questions))):
         return Classification(aside, "a question to the interviewer", questions=tuple(questions))
+    if use_embeddings and _tangent(clean, questions, context, vocabulary, answerable):
+        return Classification("off_topic", "a tangent", questions=tuple(questions))
     if questions and len(words(rest)) >= MIN_ANSWER_WORDS:
         return Classification(
             "mixed", "questions and statements", tuple(questions), rest, wants_next=wants_next
@@ -443,3 +447,104 @@ def _similarities(text: str, context: str, n_words: int) -> tuple[dict[str, floa
     if context:
         relevance = float(emb.embed_cached([context])[0] @ vec)
     return sims, relevance
+
+
+# A nervous candidate rambles ("sorry, I'm blanking. there's reviewers, reports, appeals...
+# I don't know what you want me to say here"): whatever its length, a message is lost when one
+# of its sentences says the candidate is stuck (the rules above, or close to the "lost"
+# examples) and the rest commits to no answer (no question the card answers, no statement part
+# that carries an answer). Sentences naming the problem are never read as the plea.
+LOST_SENTENCE_SIM = 0.62
+
+
+def _lost(
+    text: str,
+    vocabulary: frozenset[str],
+    open_floor: bool,
+    answerable: Callable[[tuple[str, ...]], bool] | None,
+) -> bool:
+    sents = sentences(text)
+    plain = [s for s in sents if _domain_hits(s, vocabulary) <= 1]
+    named = [s for s in sents if s not in plain]
+    if _carries_answer(
+        " ".join(split_questions(" ".join(named), open_floor=open_floor)[1]), vocabulary
+    ):
+        return False  # the sentences naming the problem already answer: no model needed
+    stuck = [s for s in plain if _any(LOST_RULES, s)]
+    loose = [s for s in plain if s not in stuck]
+    if loose:
+        sims = _sentence_sims(loose, PROTOTYPES["lost"])
+        stuck += [s for s, v in zip(loose, sims, strict=True) if v >= LOST_SENTENCE_SIM]
+    if not stuck:
+        return False
+    questions, statements = split_questions(
+        " ".join(s for s in sents if s not in stuck), open_floor=open_floor
+    )
+    if _carries_answer(statements, vocabulary) and _commits(statements):
+        return False
+    return not (questions and answerable is not None and answerable(tuple(questions)))
+
+
+def _commits(text: str) -> bool:
+    """Some sentence commits to a design choice by the grader's measure (a number, a reason or
+    a choice): a list of things ("there's the videos, the users...") after "I'm blanking"
+    is the candidate thinking aloud, not an answer."""
+    from interviewer.grading.commitment import commitment
+    from interviewer.grading.text import Unit, tokens
+
+    # Every word counted as taken: only a number, a reason or a choice commits.
+    return any(commitment(Unit(s, 0, len(s)), 0, tokens(s)) > 0 for s in sentences(text))
+
+
+# A tangent: most of the message is about the candidate's or the interviewer's own experience
+# or opinions rather than the problem, however many of the problem's words it borrows ("at my
+# last job we moved our event store from Cassandra to ScyllaDB... have you all done a big
+# migration like that?"). Read per sentence: most of the words sit in sentences far from the
+# stage question, no sentence close to it carries an answer, and no question is one the card
+# answers.
+TANGENT_SENTENCE_SIM = 0.30  # a sentence this close to the stage question is about the problem
+TANGENT_SHARE = 0.6  # share of the words in sentences far from it
+TANGENT_MAX_DENSITY = 0.12  # the problem's words per statement word, at most
+
+
+def _tangent(
+    text: str,
+    questions: list[str],
+    context: str,
+    vocabulary: frozenset[str],
+    answerable: Callable[[tuple[str, ...]], bool] | None,
+) -> bool:
+    # A tangent is talk with the interviewer as a person: a question put to "you" (not "we"),
+    # and not the plea of a stuck candidate (see _aside).
+    personal = [q for q in questions if _TO_YOU.search(q) and not _WE.search(q)]
+    if not context or not personal:
+        return False
+    if max(_sentence_sims(personal, PROTOTYPES["lost"])) >= ASIDE_LOST_SIM:
+        return False
+    sents = sentences(text)
+    rels = _sentence_sims(sents, [context])
+    n = [len(words(s)) for s in sents]
+    far = sum(k for k, r in zip(n, rels, strict=True) if r < TANGENT_SENTENCE_SIM)
+    if far < TANGENT_SHARE * max(sum(n), 1):
+        return False
+    near = " ".join(
+        s
+        for s, r in zip(sents, rels, strict=True)
+        if r >= TANGENT_SENTENCE_SIM and s not in questions
+    )
+    if _carries_answer(near, vocabulary):
+        return False
+    # Borrowed words are few for the length: an answer in notes names the problem throughout.
+    statements = split_questions(text)[1]
+    if _domain_hits(statements, vocabulary) > TANGENT_MAX_DENSITY * len(words(statements)):
+        return False
+    return not (questions and answerable is not None and answerable(tuple(questions)))
+
+
+def _sentence_sims(sents: list[str], refs: list[str]) -> list[float]:
+    """Each sentence's highest similarity to ``refs`` (one cached embedding call each)."""
+    from interviewer.embeddings import get_embedder
+
+    emb = get_embedder()
+    vecs = emb.embed_cached([s[:2000] for s in sents])
+    return [float(v) for v in (vecs @ emb.embed_cached(refs).T).max(axis=1)]
